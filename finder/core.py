@@ -1,0 +1,157 @@
+"""The facade: one object that loads the directory and answers "where" and "what is nearest".
+
+The app, the command line and the notebooks all go through :class:`Finder`; it only wires the pure
+functions of :mod:`finder.search`, :mod:`finder.gazetteer` and :mod:`finder.geocoding` together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from geopy.location import Location
+
+from finder import geodata, search
+from finder import settings as _settings
+from finder.directory import load_offices
+from finder.gazetteer import MAX_QUERY_LENGTH, OfflineGazetteer
+
+_LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a person is: the answer to a location query (the ``finder locate --json`` object)."""
+
+    query: str
+    label: str
+    lat: float
+    lon: float
+    district: str | None
+    precision: str
+    in_saxony: bool
+    source: str
+    alternatives: tuple[Place, ...] = ()
+    note: str | None = None  # e.g. why an online geocoder was not used
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of the command-line contract."""
+        out = {k: v for k, v in asdict(self).items() if k not in ("alternatives", "note")}
+        out["lat"], out["lon"] = round(self.lat, 6), round(self.lon, 6)
+        out["alternatives"] = [
+            {"label": a.label, "lat": round(a.lat, 6), "lon": round(a.lon, 6), "district": a.district}
+            for a in self.alternatives
+        ]
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+class LocateError(ValueError):
+    """Nothing matches the location text (the message says what to try instead)."""
+
+
+@dataclass
+class Finder:
+    """Load the directory and the gazetteer once; answer locate / nearest / responsible / statewide.
+
+    Parameters
+    ----------
+    settings
+        Library settings (data folder, geocoder, …); default :func:`finder.settings.load`.
+    offices
+        An already loaded directory table (tests pass small synthetic ones); default ``data/offices.csv``.
+
+    Examples
+    --------
+    >>> f = Finder()
+    >>> f.locate("Görlitz").district
+    'Görlitz'
+    >>> f.nearest(f.locate("01067"), topics=("asylum",), limit=1)["district"].iloc[0]
+    'Dresden'
+    """
+
+    settings: _settings.Settings = field(default_factory=_settings.load)
+    offices: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.offices is None:
+            self.offices = load_offices(Path(self.settings.data_dir) / "offices.csv")
+        self.index = search.OfficeIndex.from_offices(self.offices)
+        self.gazetteer = OfflineGazetteer(self.settings.data_dir)
+        self._geocoder = None
+
+    # -- where -------------------------------------------------------------------------------
+    def locate(self, text: str) -> Place:
+        """Geocode what a person typed (offline unless an online geocoder is configured).
+
+        Raises
+        ------
+        LocateError
+            When nothing matches; the message is fit to show to the person.
+        """
+        text = text if isinstance(text, str) else ""
+        if not text.strip():
+            msg = "Please enter a town, a postcode or an address in Saxony."
+            raise LocateError(msg)
+        if len(text) > MAX_QUERY_LENGTH:
+            msg = f"That is too long for a place ({len(text)} characters); please enter a town or a postcode."
+            raise LocateError(msg)
+        locations, source, note = self._geocode(text)
+        if not locations:
+            msg = f"No place found for “{text.strip()}”. Try a town or a postcode in Saxony, e.g. 01067 or Görlitz."
+            raise LocateError(msg)
+        places = [self._place(text, loc, source) for loc in locations]
+        best = places[0]
+        return Place(**{**asdict(best), "alternatives": tuple(places[1:]), "note": note})
+
+    def _geocode(self, text: str) -> tuple[list[Location], str, str | None]:
+        if self.settings.online and not _LATLON.match(text):
+            from finder.geocoding import build_geocoder  # noqa: PLC0415 - only when configured
+
+            if self._geocoder is None:
+                self._geocoder = build_geocoder(self.settings, offline=self.gazetteer)
+            result = self._geocoder.geocode(text)
+            if result is not None:
+                return result.locations, result.source, result.fallback_reason
+        found = self.gazetteer.geocode(text, exactly_one=False)
+        return (found or []), "offline", None
+
+    def _place(self, query: str, loc: Location, source: str) -> Place:
+        raw = loc.raw or {}
+        district = raw.get("district") if "district" in raw else geodata.district_at(loc.latitude, loc.longitude)
+        in_saxony = bool(raw.get("in_saxony", district is not None))
+        return Place(
+            query=query,
+            label=loc.address,
+            lat=float(loc.latitude),
+            lon=float(loc.longitude),
+            district=district,
+            precision=str(raw.get("precision", "point")),
+            in_saxony=in_saxony,
+            source=source,
+        )
+
+    def place_at(self, lat: float, lon: float) -> Place:
+        """A :class:`Place` for a map click or a ``lat,lon`` parameter (reverse-geocoded offline)."""
+        loc = self.gazetteer.reverse((lat, lon))
+        if loc is None:
+            msg = "Those are not valid coordinates."
+            raise LocateError(msg)
+        return self._place(f"{lat},{lon}", loc, "offline")
+
+    # -- what is near ------------------------------------------------------------------------
+    def nearest(self, place: Place, **filters: Any) -> pd.DataFrame:
+        """Nearest matching offices to ``place``; ``filters`` are :class:`finder.search.Query` fields."""
+        return search.nearest(self.index, place.lat, place.lon, search.Query(**filters))
+
+    def responsible(self, place: Place) -> pd.DataFrame:
+        """The immigration authority and commissioner(s) responsible for the place's district."""
+        return search.responsible(self.index, place.district)
+
+    def statewide(self, **filters: Any) -> pd.DataFrame:
+        """Statewide and online services matching the filters."""
+        return search.statewide(self.index, search.Query(**filters))

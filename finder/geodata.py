@@ -1,0 +1,149 @@
+"""The embedded geodata of ``data/``: districts, outline, postcodes, places, municipalities, statistics.
+
+Each loader reads its file once per data folder (``functools.cache``); the returned objects are shared,
+so treat them as read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from finder import settings as _settings
+
+ATTRIBUTION = "© GeoBasis-DE / BKG 2016 (Daten verändert); GeoNames (www.geonames.org), CC BY 4.0"
+PROJECTED_CRS = "EPSG:25833"
+
+
+def _dir(data_dir: Path | str | None) -> Path:
+    return Path(data_dir) if data_dir is not None else _settings.load().data_dir
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+@cache
+def _districts(data_dir: Path) -> gpd.GeoDataFrame:
+    return gpd.read_file(data_dir / "districts.geojson")
+
+
+def districts(data_dir: Path | str | None = None) -> gpd.GeoDataFrame:
+    """The 13 district polygons (EPSG:4326) with columns ``ags``, ``name``, ``geometry``."""
+    return _districts(_dir(data_dir))
+
+
+@cache
+def _outline(data_dir: Path) -> shapely.Geometry:
+    return gpd.read_file(data_dir / "saxony.geojson").geometry.iloc[0]
+
+
+def outline(data_dir: Path | str | None = None) -> shapely.Geometry:
+    """The outline of Saxony (EPSG:4326)."""
+    return _outline(_dir(data_dir))
+
+
+@cache
+def _postcodes(data_dir: Path) -> pd.DataFrame:
+    df = _read_csv(data_dir / "postcodes.csv")
+    df["lat"] = df["lat"].astype(float)
+    df["lon"] = df["lon"].astype(float)
+    return df
+
+
+def postcodes(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """German postcodes: ``postcode``, ``place``, ``state``, ``district_ags``, ``lat``, ``lon``."""
+    return _postcodes(_dir(data_dir))
+
+
+@cache
+def _places(data_dir: Path) -> pd.DataFrame:
+    df = _read_csv(data_dir / "places.csv")
+    df["lat"] = df["lat"].astype(float)
+    df["lon"] = df["lon"].astype(float)
+    df["population"] = df["population"].astype(int)
+    return df
+
+
+def places(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """GeoNames places: ``name``, ``lat``, ``lon``, ``population``, ``state``, ``district_ags``, ``alt_names``."""
+    return _places(_dir(data_dir))
+
+
+@cache
+def _municipalities(data_dir: Path) -> pd.DataFrame:
+    df = _read_csv(data_dir / "municipalities.csv")
+    df["lat"] = df["lat"].astype(float)
+    df["lon"] = df["lon"].astype(float)
+    return df
+
+
+def municipalities(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """Saxon municipalities (BKG 2016): ``ags``, ``name``, ``district_ags``, ``lat``, ``lon``."""
+    return _municipalities(_dir(data_dir))
+
+
+@cache
+def _district_facts(data_dir: Path) -> pd.DataFrame:
+    df = _read_csv(data_dir / "districts_facts.csv")
+    for col in ("population", "foreign_population", "population_year", "foreign_population_year"):
+        df[col] = df[col].astype(int)
+    df["area_km2"] = df["area_km2"].astype(float)
+    return df
+
+
+def district_facts(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """District statistics: ``ags``, ``name``, ``population`` (+ ``_year``), ``foreign_population``, …."""
+    return _district_facts(_dir(data_dir))
+
+
+@dataclass(frozen=True)
+class _DistrictIndex:
+    names: tuple[str, ...]
+    ags: tuple[str, ...]
+    geoms: np.ndarray  # prepared shapely polygons
+    points: tuple[tuple[float, float], ...]  # representative (lat, lon) per district
+
+
+@cache
+def _district_index(data_dir: Path) -> _DistrictIndex:
+    gdf = _districts(data_dir)
+    geoms = gdf.geometry.to_numpy().copy()
+    shapely.prepare(geoms)
+    reps = [g.representative_point() for g in geoms]
+    return _DistrictIndex(
+        names=tuple(gdf["name"]),
+        ags=tuple(gdf["ags"]),
+        geoms=geoms,
+        points=tuple((p.y, p.x) for p in reps),
+    )
+
+
+def district_at(lat: float, lon: float, data_dir: Path | str | None = None) -> str | None:
+    """Name of the district containing the point, or ``None`` outside Saxony.
+
+    Examples
+    --------
+    >>> district_at(51.05, 13.74)
+    'Dresden'
+    >>> district_at(52.52, 13.40) is None
+    True
+    """
+    index = _district_index(_dir(data_dir))
+    if not (np.isfinite(lat) and np.isfinite(lon)):
+        return None
+    hits = shapely.contains_xy(index.geoms, lon, lat)
+    found = np.flatnonzero(hits)
+    return index.names[found[0]] if found.size else None
+
+
+def district_point(name: str, data_dir: Path | str | None = None) -> tuple[float, float]:
+    """A representative point ``(lat, lon)`` inside the named district (``KeyError`` if unknown)."""
+    index = _district_index(_dir(data_dir))
+    return index.points[index.names.index(name)]
