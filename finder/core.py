@@ -102,7 +102,10 @@ class Finder:
             raise LocateError(msg)
         locations, source, note = self._geocode(text)
         if not locations:
-            msg = f"No place found for “{text.strip()}”. Try a town or a postcode in Saxony, e.g. 01067 or Görlitz."
+            msg = (
+                f"No place found for “{text.strip()}”. "
+                "Try a town or a postcode in Saxony, e.g. 01067 or Görlitz."
+            )
             raise LocateError(msg)
         places = [self._place(text, loc, source) for loc in locations]
         best = places[0]
@@ -122,7 +125,9 @@ class Finder:
 
     def _place(self, query: str, loc: Location, source: str) -> Place:
         raw = loc.raw or {}
-        district = raw.get("district") if "district" in raw else geodata.district_at(loc.latitude, loc.longitude)
+        district = (
+            raw.get("district") if "district" in raw else geodata.district_at(loc.latitude, loc.longitude)
+        )
         in_saxony = bool(raw.get("in_saxony", district is not None))
         return Place(
             query=query,

@@ -42,7 +42,9 @@ FUZZY_CUTOFF = 84.0
 MAX_CANDIDATES = 8
 SAME_PLACE_KM = 4.0
 #: Municipalities merged after the BKG data (2016): new name → the town whose centre stands for it.
-MERGED_MUNICIPALITIES = {"Aue-Bad Schlema": "Aue"}  # a GeoNames place and a BKG municipality this close with one name are one place
+MERGED_MUNICIPALITIES = {
+    "Aue-Bad Schlema": "Aue"
+}  # a GeoNames place and a BKG municipality this close with one name are one place
 
 STATE_NAMES = {
     "BW": "Baden-Württemberg",
@@ -69,7 +71,9 @@ _POSTCODE = re.compile(r"(?<!\d)(\d{5})(?!\d)")
 _QUALIFIER = re.compile(r"\s*(?:/|\(|,|\bi\.\s?|\b(?:im|in|an der|am|bei|b\.)\s).*$", re.IGNORECASE)
 _GERMAN_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # Arabic-script letters that Arabic, Persian and Urdu spell differently.
-_ARABIC_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ـ": None})
+_ARABIC_FOLD = str.maketrans(
+    {"ي": "ی", "ى": "ی", "ك": "ک", "أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ـ": None}
+)
 
 
 def normalise(text: str) -> str:
@@ -90,10 +94,13 @@ def normalise(text: str) -> str:
 
 
 def district_label(name: str) -> str:
-    """``"Görlitz"`` → ``"Landkreis Görlitz"``, ``"Dresden"`` → ``"Stadt Dresden"``, ``"Vogtlandkreis"`` as is."""
+    """``"Görlitz"`` → ``"Landkreis Görlitz"``, ``"Dresden"`` → ``"Stadt Dresden"``.
+
+    The four Landkreise named after their seat town need the prefix to be told apart from the town.
+    """
     if name in ("Dresden", "Leipzig", "Chemnitz"):
         return f"Stadt {name}"
-    if "kreis" in name.casefold() or name.startswith("Landkreis") or "-" in name or name == "Mittelsachsen":
+    if "kreis" in name.casefold() or name.startswith("Landkreis"):
         return name
     return f"Landkreis {name}"
 
@@ -239,11 +246,11 @@ def _build_index(data_dir: Path) -> _Index:
 class _NoNetworkAdapter(BaseSyncAdapter):
     """A geopy adapter that refuses every request: the gazetteer never touches the network."""
 
-    def get_json(self, url: str, *, timeout: float, headers: dict) -> None:  # noqa: ARG002
+    def get_json(self, url: str, *, timeout: float, headers: dict) -> None:
         msg = "the offline gazetteer makes no network requests"
         raise GeocoderServiceError(msg)
 
-    def get_text(self, url: str, *, timeout: float, headers: dict) -> None:  # noqa: ARG002
+    def get_text(self, url: str, *, timeout: float, headers: dict) -> None:
         msg = "the offline gazetteer makes no network requests"
         raise GeocoderServiceError(msg)
 
@@ -285,7 +292,7 @@ class OfflineGazetteer(Geocoder):
         query: str,
         *,
         exactly_one: bool = True,
-        timeout: float | object = DEFAULT_SENTINEL,  # noqa: ARG002 - part of geopy's signature
+        timeout: float | object = DEFAULT_SENTINEL,
     ) -> Location | list[Location] | None:
         """Find ``query``; ``None`` when nothing matches, a list of candidates with ``exactly_one=False``."""
         matches = self.search(query)
@@ -299,7 +306,7 @@ class OfflineGazetteer(Geocoder):
         query: Point | tuple[float, float] | str,
         *,
         exactly_one: bool = True,
-        timeout: float | object = DEFAULT_SENTINEL,  # noqa: ARG002
+        timeout: float | object = DEFAULT_SENTINEL,
     ) -> Location | list[Location] | None:
         """Name the district and nearest Saxon place of a point (e.g. a map click)."""
         try:
@@ -413,7 +420,12 @@ class OfflineGazetteer(Geocoder):
         # Best score first; then Saxony before elsewhere (this is a Saxon service), then bigger places.
         kind_order = {"place": 0, "quarter": 1, "municipality": 2, "district": 3}
         matches.sort(
-            key=lambda m: (-m.score, not m.entry.in_saxony, -m.entry.population, kind_order.get(m.entry.kind, 4))
+            key=lambda m: (
+                -m.score,
+                not m.entry.in_saxony,
+                -m.entry.population,
+                kind_order.get(m.entry.kind, 4),
+            )
         )
         kept: list[_Match] = []
         for m in matches:

@@ -72,7 +72,10 @@ def _places(data_dir: Path) -> pd.DataFrame:
 
 
 def places(data_dir: Path | str | None = None) -> pd.DataFrame:
-    """GeoNames places: ``name``, ``lat``, ``lon``, ``population``, ``state``, ``district_ags``, ``alt_names``."""
+    """Places: ``name``, ``lat``, ``lon``, ``population``, ``state``, ``district_ags``, ``alt_names``.
+
+    All Saxon places of GeoNames cities500, and German places elsewhere with at least 15,000 inhabitants.
+    """
     return _places(_dir(data_dir))
 
 

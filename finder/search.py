@@ -134,7 +134,9 @@ def geodesic_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> n
     return np.asarray(metres) / 1000.0
 
 
-def nearest_positions(index: OfficeIndex, lat: float, lon: float, query: Query) -> tuple[np.ndarray, np.ndarray]:
+def nearest_positions(
+    index: OfficeIndex, lat: float, lon: float, query: Query
+) -> tuple[np.ndarray, np.ndarray]:
     """Row positions of the nearest matching offices and their distances in km, in result order.
 
     Offices stating a wanted language come first (by distance), then offices that state no language.
@@ -164,7 +166,10 @@ def nearest(index: OfficeIndex, lat: float, lon: float, query: Query) -> pd.Data
 
 
 def responsible(index: OfficeIndex, district: str | None) -> pd.DataFrame:
-    """The district's immigration authority (ABH) and commissioner(s) (KAIB): responsibility goes by district."""
+    """The district's immigration authority (ABH) and commissioner(s) (KAIB).
+
+    Responsibility goes by district, not by distance.
+    """
     offices = index.offices
     if not district:
         return offices.iloc[0:0].copy()
@@ -182,4 +187,3 @@ def statewide(index: OfficeIndex, query: Query) -> pd.DataFrame:
     if query.languages:
         table = table.sort_values(["language_stated", "name"], ascending=[False, True])
     return table.reset_index(drop=True)
-

@@ -73,7 +73,9 @@ KIND_AGE_RANGE: dict[str, tuple[int, int]] = {"JMD": (12, 27), "MBE": (27, 200)}
 
 _REFUGEE_WORDS = re.compile(r"refugee|geflüchtet|flücht|asyl|geduldet|duldung", re.IGNORECASE)
 _WOMEN_WORDS = re.compile(r"^women$|\bfrauen|^migrantinnen$", re.IGNORECASE)
-_MIGRANT_WORDS = re.compile(r"migrant|zugewandert|migrationsh|migrationsg|aussiedler|ausländer|eu-bürger", re.IGNORECASE)
+_MIGRANT_WORDS = re.compile(
+    r"migrant|zugewandert|migrationsh|migrationsg|aussiedler|ausländer|eu-bürger", re.IGNORECASE
+)
 
 
 def normalise_target_group(text: str) -> str:

@@ -1,0 +1,38 @@
+# The two commands of the README:
+#   make run    set up and start the app on the embedded data (http://localhost:8501)
+#   make test   set up and run every check CI runs (lint, data validation, unit/app/browser tests, notebooks)
+PYTHON ?= python3
+PIP := $(PYTHON) -m pip
+
+.PHONY: run test setup setup-test browser lint validate pytest bench
+
+setup:
+	$(PIP) install -q -e .
+
+run: setup
+	$(PYTHON) -m streamlit run app.py
+
+setup-test:
+	$(PIP) install -q -e '.[test]'
+
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+lint:
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+validate:
+	$(PYTHON) -m finder.cli validate data/offices.csv
+
+pytest:
+	$(PYTHON) -m pytest -q
+
+test: setup-test browser lint validate pytest
+
+bench:
+	$(PYTHON) benchmarks/bench_search.py
+	$(PYTHON) benchmarks/bench_coverage.py

@@ -1,0 +1,571 @@
+"""Load and validate the office directory (``data/offices.csv``).
+
+:func:`validate_file` reports every problem of a directory file as a :class:`Problem` (``PATH:LINE: FIELD:
+message``) and never raises on bad content; :func:`load_offices` returns the directory as a DataFrame with
+parsed helper columns, or raises :class:`DirectoryError` carrying the problems. Both go through one parser
+(:func:`_check_file`), so a file that validates is exactly a file that loads.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import ipaddress
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+from babel import Locale
+
+from finder import settings, vocab
+
+#: Columns of ``offices.csv`` in file order (see ``data/README.md``).
+OFFICE_COLUMNS: tuple[str, ...] = (
+    "id",
+    "name",
+    "provider",
+    "kind",
+    "street",
+    "postcode",
+    "city",
+    "district",
+    "phone",
+    "email",
+    "website",
+    "languages",
+    "topics",
+    "target_group",
+    "target_group_original",
+    "opening_hours",
+    "source_url",
+    "source_date",
+    "last_checked",
+    "notes",
+    "lat",
+    "lon",
+    "geocode_precision",
+    "geocode_source",
+)
+
+#: Columns without which no row can be understood; the others are expected too, but optional in spirit.
+REQUIRED_COLUMNS: tuple[str, ...] = ("id", "name", "kind", "district", "topics", "source_url")
+
+#: Values of ``geocode_precision`` for rows with a location (blank = no location).
+GEOCODE_PRECISIONS: tuple[str, ...] = ("street", "postcode", "place", "district")
+
+#: Rough bounding box of Saxony ``(lat_min, lat_max, lon_min, lon_max)``; the exact polygon test is
+#: done by the geodata code.
+SAXONY_BBOX: tuple[float, float, float, float] = (50.1, 51.7, 11.8, 15.1)
+
+#: Separator of several pages in ``source_url``.
+SOURCE_URL_SEPARATOR = " | "
+
+#: How many problems :class:`DirectoryError` shows in its message.
+MAX_SHOWN_PROBLEMS = 20
+
+# CLDR's English language names cover all 184 ISO 639-1 codes; two-letter keys are exactly those codes.
+_ISO_639_1: frozenset[str] = frozenset(
+    code for code in Locale("en").languages if len(code) == 2 and code.isascii() and code.isalpha()
+)
+
+_SLUG = re.compile(r"[a-z0-9-]+")
+# ASCII digits only: ``\d`` would accept Arabic-Indic and other digits.
+_POSTCODE_SAXONY = re.compile(r"0[1-9][0-9]{3}")
+_POSTCODE_GERMANY = re.compile(r"[0-9]{5}")
+_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+# A host label: letters (any script, for IDN) and digits, inner hyphens; no underscores.
+_HOST_LABEL = re.compile(r"(?!-)(?:[^\W_]|-){1,63}(?<!-)")
+_TLD = re.compile(r"[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59}")
+# The en dash is a real separator in compiled phone numbers.
+_PHONE = re.compile(r"\+?[0-9 ()/.\-–]+")
+_MULTI_SEPARATOR = re.compile(r"[;,]")
+# Characters RFC 3986 never allows unencoded (non-ASCII is fine: browsers accept IRIs).
+_URL_UNSAFE = re.compile(r'[<>"{}\\^`]')
+_HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bytes that are not UTF-8 are decoded with ``surrogateescape`` and show up as lone surrogates.
+_UNDECODABLE = re.compile(r"[\udc80-\udcff]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a directory file.
+
+    Attributes
+    ----------
+    path
+        The file as given.
+    line
+        Physical line (1 = header) where the record starts; 1 for file-level problems.
+    field
+        Column name, ``"row"`` for a record as a whole, ``"file"`` for the file as a whole.
+    message
+        What is wrong, in English.
+    """
+
+    path: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.field}: {self.message}"
+
+
+class DirectoryError(ValueError):
+    """The office directory has problems; ``.problems`` lists them all.
+
+    Parameters
+    ----------
+    problems
+        What :func:`validate_file` found (at least one).
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: list[Problem] = list(problems)
+        super().__init__(format_problems(self.problems))
+
+
+def format_problems(problems: Sequence[Problem], limit: int = MAX_SHOWN_PROBLEMS) -> str:
+    """Join problems one per line, showing at most ``limit`` of them.
+
+    Parameters
+    ----------
+    problems
+        The problems to show.
+    limit
+        How many to show; the rest are counted as ``… and N more``.
+
+    Returns
+    -------
+    str
+        One ``PATH:LINE: FIELD: message`` per line.
+    """
+    lines = [str(problem) for problem in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"… and {len(problems) - limit} more")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass
+class _Record:
+    line: int
+    values: dict[str, str]
+    parsed: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class _Checked:
+    problems: list[Problem] = field(default_factory=list)
+    records: list[_Record] = field(default_factory=list)
+
+
+def _show(value: str, limit: int = 60) -> str:
+    """Quote a value for a message: undecodable bytes and control characters escaped, shortened."""
+    clean = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if len(clean) > limit:
+        clean = clean[: limit - 1] + "…"
+    return repr(clean)
+
+
+def _safe(text: str) -> str:
+    """Make a path or column name printable (no lone surrogates)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _check_file(path: str | PathLike[str]) -> _Checked:
+    """Read, parse and check a directory file: the one code path behind validation and loading."""
+    where = _safe(str(path))
+    out = _Checked()
+
+    def problem(line: int, column: str, message: str) -> None:
+        out.problems.append(Problem(where, line, _safe(column), message))
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        problem(1, "file", f"cannot read the file ({exc.strerror or exc})")
+        return out
+    # Spreadsheet programs like to prepend a byte order mark; it is not part of the first column's name.
+    data = data.removeprefix(codecs.BOM_UTF8)
+    # Undecodable bytes survive as lone surrogates, so they are reported at their record and field and the
+    # rest of the file is still checked.
+    text = data.decode("utf-8", "surrogateescape")
+    # Lines end at LF only (CRLF ends in LF too), so line numbers match editors, grep -n and sed.
+    reader = csv.reader(io.StringIO(text, newline="\n"), strict=True)
+
+    header: list[str] | None = None
+    seen_ids: dict[str, int] = {}
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            if str(exc) == "unexpected end of data":
+                reason = 'a quoted field is never closed (unterminated ")'
+            elif str(exc).startswith("new-line character seen in unquoted field"):
+                reason = (
+                    "a carriage return (CR) inside an unquoted field (quote the field or end lines with LF)"
+                )
+            else:
+                reason = f"broken quoting ({exc})"
+            problem(start, "row", f"{reason}; the rest of the file was not checked")
+            break
+        if header is None:
+            header = row
+            _check_header(header, problem)
+            continue
+        if not row:  # blank line
+            continue
+        if len(row) != len(header):
+            problem(start, "row", f"has {len(row)} fields, the header has {len(header)}")
+            continue
+        record = _Record(start, dict(zip(header, row, strict=True)))
+        for column, message in _check_record(record):
+            problem(start, column, message)
+        office_id = record.values.get("id", "")
+        if office_id:
+            if office_id in seen_ids:
+                first = seen_ids[office_id]
+                problem(start, "id", f"duplicate id {_show(office_id)} (first used on line {first})")
+            else:
+                seen_ids[office_id] = start
+        out.records.append(record)
+    if header is None and not out.problems:
+        problem(1, "file", "the file is empty (no header row)")
+    return out
+
+
+def _check_header(header: list[str], problem: Callable[[int, str, str], None]) -> None:
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problem(1, name, "column appears more than once in the header")
+        elif name not in OFFICE_COLUMNS:
+            problem(1, name, f"unknown column (expected: {', '.join(OFFICE_COLUMNS)})")
+        seen.add(name)
+    for name in OFFICE_COLUMNS:
+        if name not in seen:
+            kind = "required column" if name in REQUIRED_COLUMNS else "column"
+            problem(1, name, f"missing {kind}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Field parsers: each returns the parsed value and a list of messages (empty = fine).
+
+
+def _split_list(value: str) -> tuple[list[str], list[str]]:
+    """``a;b`` -> ``["a", "b"]``; blank -> ``[]``."""
+    if not value.strip():
+        return [], []
+    items = [item.strip() for item in value.split(";")]
+    if "" in items:
+        return [item for item in items if item], [f"empty entry in the ;-separated list {_show(value)}"]
+    return items, []
+
+
+def _valid_host(host: str) -> bool:
+    labels = host.split(".")
+    return (
+        len(labels) >= 2
+        and all(_HOST_LABEL.fullmatch(label) for label in labels)
+        and _TLD.fullmatch(labels[-1]) is not None
+    )
+
+
+def _is_ip(host: str) -> bool:
+    # Some stored source pages live on a bare IPv4 address (an old city web server).
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _url_message(url: str) -> str | None:
+    if not url:
+        return "empty URL"
+    if any(ch.isspace() for ch in url):
+        return f"URL contains whitespace: {_show(url)}"
+    if "|" in url:
+        return f"URL contains | (separate several URLs with ' | ', spaces included): {_show(url)}"
+    if _URL_UNSAFE.search(url):
+        return f"URL contains characters that must be percent-encoded: {_show(url)}"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return f"not a valid URL: {_show(url)}"
+    if parts.scheme not in ("http", "https"):
+        if "://" not in url and _valid_host(url.split("/", 1)[0]):
+            return f"URL lacks http:// or https://: {_show(url)}"
+        return f"not an http(s) URL: {_show(url)}"
+    if parts.username is not None or parts.password is not None:
+        return f"URL contains user info before the host: {_show(url)}"
+    if not _valid_host(host) and not _is_ip(host):
+        return f"URL has no valid host name: {_show(url)}"
+    return None
+
+
+def _parse_urls(value: str, separator: str | None) -> tuple[list[str], list[str]]:
+    urls = value.split(separator) if separator else [value]
+    messages = [msg for url in urls if (msg := _url_message(url)) is not None]
+    return urls, messages
+
+
+def _email_message(address: str) -> str | None:
+    local, at, domain = address.partition("@")
+    if not at or not _EMAIL_LOCAL.fullmatch(local) or not _valid_host(domain):
+        return f"not a valid e-mail address: {_show(address)}"
+    return None
+
+
+def _parse_contact(value: str, check: Callable[[str], str | None]) -> list[str]:
+    """Check ``;``/``,``-separated e-mail addresses or phone numbers."""
+    parts = [part.strip() for part in _MULTI_SEPARATOR.split(value)]
+    if "" in parts:
+        return [f"empty entry in {_show(value)} (separate several with ; or ,)"]
+    return [msg for part in parts if (msg := check(part)) is not None]
+
+
+def _phone_message(number: str) -> str | None:
+    digits = sum(ch in "0123456789" for ch in number)
+    if not _PHONE.fullmatch(number) or digits < 5:
+        return f"not a phone number (digits, spaces, + ( ) / - only): {_show(number)}"
+    return None
+
+
+def _parse_date(value: str, *, full: bool) -> tuple[int | None, list[str]]:
+    """Check ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (only the last when ``full``); return the year."""
+    wanted = "YYYY-MM-DD" if full else "YYYY, YYYY-MM or YYYY-MM-DD"
+    if (_FULL_DATE if full else _DATE).fullmatch(value) is None:
+        return None, [f"not a date ({wanted}): {_show(value)}"]
+    year, month, day = [*(int(part) for part in value.split("-")), 1, 1][:3]
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return None, [f"not a valid date: {_show(value)}"]
+    return year, []
+
+
+def _parse_number(value: str) -> tuple[float, list[str]]:
+    if not _NUMBER.fullmatch(value):
+        return math.nan, [f"not a decimal number: {_show(value)}"]
+    return float(value), []
+
+
+def _generic_messages(value: str) -> list[str]:
+    messages = []
+    if _UNDECODABLE.search(value):
+        messages.append(f"contains bytes that are not UTF-8: {_show(value)}")
+    if _CONTROL.search(value):
+        messages.append(f"contains control characters: {_show(value)}")
+    if _HTML_TAG.search(value):
+        messages.append(f"contains HTML markup: {_show(value)}")
+    return messages
+
+
+def _check_record(record: _Record) -> Iterable[tuple[str, str]]:
+    """Yield ``(column, message)`` for every problem of one record and fill ``record.parsed``."""
+    values = record.values
+    parsed = record.parsed
+
+    for column, value in values.items():
+        for message in _generic_messages(value):
+            yield column, message
+
+    def get(column: str) -> str | None:
+        return values.get(column)
+
+    if (office_id := get("id")) is not None:
+        if not office_id:
+            yield "id", "empty (every office needs an id)"
+        elif not _SLUG.fullmatch(office_id):
+            yield "id", f"not a slug (only a-z, 0-9 and -): {_show(office_id)}"
+    if get("name") == "":
+        yield "name", "empty (every office needs a name)"
+    if (kind := get("kind")) is not None and kind not in vocab.KINDS:
+        yield "kind", f"unknown kind {_show(kind)} (one of {', '.join(vocab.KINDS)})"
+    district = get("district")
+    if district is not None and district not in vocab.DISTRICTS and district != vocab.STATEWIDE:
+        yield "district", f"unknown district {_show(district)} (one of the 13 districts or {vocab.STATEWIDE})"
+    if (topics := get("topics")) is not None:
+        items, messages = _split_list(topics)
+        parsed["topics_list"] = items
+        for message in messages:
+            yield "topics", message
+        for item in items:
+            if item not in vocab.TOPICS:
+                yield "topics", f"unknown topic {_show(item)} (one of {', '.join(vocab.TOPICS)})"
+    if (group := get("target_group")) is not None and group not in vocab.TARGET_GROUPS:
+        yield "target_group", f"unknown target group {_show(group)} (one of {', '.join(vocab.TARGET_GROUPS)})"
+    if postcode := get("postcode"):
+        # A Saxon office has a Saxon postcode (01xxx-09xxx); statewide services may sit elsewhere.
+        if district == vocab.STATEWIDE:
+            if not _POSTCODE_GERMANY.fullmatch(postcode):
+                yield "postcode", f"not a German postcode (5 digits): {_show(postcode)}"
+        elif not _POSTCODE_SAXONY.fullmatch(postcode):
+            yield "postcode", f"not a Saxon postcode (0 and 4 digits, 01000-09999): {_show(postcode)}"
+    if email := get("email"):
+        for message in _parse_contact(email, _email_message):
+            yield "email", message
+    if phone := get("phone"):
+        for message in _parse_contact(phone, _phone_message):
+            yield "phone", message
+    if website := get("website"):
+        for message in _parse_urls(website, None)[1]:
+            yield "website", message
+    if (source_url := get("source_url")) is not None:
+        if not source_url:
+            yield "source_url", "empty (every row needs the page its facts came from)"
+            parsed["source_urls"] = []
+        else:
+            urls, messages = _parse_urls(source_url, SOURCE_URL_SEPARATOR)
+            parsed["source_urls"] = urls
+            for message in messages:
+                yield "source_url", message
+    if (languages := get("languages")) is not None:
+        items, messages = _split_list(languages)
+        parsed["languages_list"] = items
+        for message in messages:
+            yield "languages", message
+        for item in items:
+            if item not in _ISO_639_1:
+                yield "languages", f"not an ISO 639-1 language code (like de, en, ar): {_show(item)}"
+    if source_date := get("source_date"):
+        year, messages = _parse_date(source_date, full=False)
+        parsed["source_year"] = year
+        for message in messages:
+            yield "source_date", message
+    if last_checked := get("last_checked"):
+        for message in _parse_date(last_checked, full=True)[1]:
+            yield "last_checked", message
+    yield from _check_location(values, parsed)
+
+
+def _check_location(values: dict[str, str], parsed: dict[str, object]) -> Iterable[tuple[str, str]]:
+    lat_text, lon_text = values.get("lat"), values.get("lon")
+    coords: dict[str, float] = {}
+    for column, text in (("lat", lat_text), ("lon", lon_text)):
+        coords[column] = math.nan
+        if text:
+            coords[column], messages = _parse_number(text)
+            for message in messages:
+                yield column, message
+    parsed["lat"], parsed["lon"] = coords["lat"], coords["lon"]
+    if lat_text is not None and lon_text is not None:
+        if lat_text and not lon_text:
+            yield "lon", "blank, but lat is set (give both or neither)"
+        elif lon_text and not lat_text:
+            yield "lat", "blank, but lon is set (give both or neither)"
+    lat_min, lat_max, lon_min, lon_max = SAXONY_BBOX
+    lat, lon = coords["lat"], coords["lon"]
+    if not math.isnan(lat) and not lat_min <= lat <= lat_max:
+        yield "lat", f"{lat} is outside Saxony (latitude {lat_min}–{lat_max})"
+    if not math.isnan(lon) and not lon_min <= lon <= lon_max:
+        yield "lon", f"{lon} is outside Saxony (longitude {lon_min}–{lon_max})"
+    precision = values.get("geocode_precision")
+    if precision is None:
+        return
+    if precision and precision not in GEOCODE_PRECISIONS:
+        known = ", ".join(GEOCODE_PRECISIONS)
+        yield "geocode_precision", f"unknown precision {_show(precision)} (one of {known})"
+    elif lat_text is not None:
+        if lat_text and not precision:
+            yield "geocode_precision", "blank, but the row has lat/lon"
+        elif precision and not lat_text:
+            yield "geocode_precision", "set, but the row has no lat/lon (leave it blank)"
+
+
+# --------------------------------------------------------------------------------------------------
+# Public API
+
+
+def validate_file(path: str | PathLike[str]) -> list[Problem]:
+    """Check a directory file and list its problems; never raises on bad content.
+
+    Parameters
+    ----------
+    path
+        A CSV file with the columns of :data:`OFFICE_COLUMNS`.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the file is valid. Unreadable files, invalid UTF-8, broken quoting and rows with the wrong
+        number of fields are problems too.
+
+    Examples
+    --------
+    >>> for problem in validate_file("data/offices.csv"):  # doctest: +SKIP
+    ...     print(problem)
+    data/offices.csv:12: postcode: not a Saxon postcode (0 and 4 digits, 01000-09999): '1067'
+    """
+    return _check_file(path).problems
+
+
+def load_offices(path: str | PathLike[str] | None = None) -> pd.DataFrame:
+    """Load the office directory, refusing a file with problems.
+
+    Parameters
+    ----------
+    path
+        The CSV file; default ``settings.load().data_dir / "offices.csv"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per office, the columns of :data:`OFFICE_COLUMNS` as strings (blank = ``""``, never NA),
+        plus ``languages_list``, ``topics_list``, ``source_urls`` (lists of str), ``lat``, ``lon`` (float,
+        NaN when blank), ``has_location``, ``language_stated``, ``statewide`` (bool) and ``source_year``
+        (``Int64``, NA when ``source_date`` is blank).
+
+    Raises
+    ------
+    DirectoryError
+        If :func:`validate_file` finds any problem; ``.problems`` lists them.
+    """
+    if path is None:
+        path = settings.load().data_dir / "offices.csv"
+    checked = _check_file(path)
+    if checked.problems:
+        raise DirectoryError(checked.problems)
+    records = checked.records
+    frame = pd.DataFrame(
+        [[record.values[column] for column in OFFICE_COLUMNS] for record in records],
+        columns=list(OFFICE_COLUMNS),
+        dtype=str,
+    )
+
+    def parsed(key: str) -> list[object]:
+        return [record.parsed[key] for record in records]
+
+    frame["languages_list"] = pd.Series(parsed("languages_list"), index=frame.index, dtype=object)
+    frame["topics_list"] = pd.Series(parsed("topics_list"), index=frame.index, dtype=object)
+    frame["source_urls"] = pd.Series(parsed("source_urls"), index=frame.index, dtype=object)
+    frame["lat"] = pd.Series(parsed("lat"), index=frame.index, dtype="float64")
+    frame["lon"] = pd.Series(parsed("lon"), index=frame.index, dtype="float64")
+    frame["has_location"] = frame["lat"].notna() & frame["lon"].notna()
+    frame["language_stated"] = pd.Series(
+        [bool(langs) for langs in parsed("languages_list")], index=frame.index, dtype=bool
+    )
+    frame["statewide"] = (frame["district"] == vocab.STATEWIDE).astype(bool)
+    frame["source_year"] = pd.array([record.parsed.get("source_year") for record in records], dtype="Int64")
+    return frame
