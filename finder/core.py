@@ -100,35 +100,47 @@ class Finder:
         if len(text) > MAX_QUERY_LENGTH:
             msg = f"That is too long for a place ({len(text)} characters); please enter a town or a postcode."
             raise LocateError(msg)
-        locations, source, note = self._geocode(text)
-        if not locations:
+        places, note = self._geocode(text)
+        if not places:
             msg = (
                 f"No place found for “{text.strip()}”. "
                 "Try a town or a postcode in Saxony, e.g. 01067 or Görlitz."
             )
             raise LocateError(msg)
-        places = [self._place(text, loc, source) for loc in locations]
         best = places[0]
         return Place(**{**asdict(best), "alternatives": tuple(places[1:]), "note": note})
 
-    def _geocode(self, text: str) -> tuple[list[Location], str, str | None]:
+    def _geocode(self, text: str) -> tuple[list[Place], str | None]:
+        """Candidates for ``text`` and, if an online geocoder failed, why (its fallback reason)."""
         if self.settings.online and not _LATLON.match(text):
             from finder.geocoding import build_geocoder  # noqa: PLC0415 - only when configured
 
             if self._geocoder is None:
                 self._geocoder = build_geocoder(self.settings, offline=self.gazetteer)
-            result = self._geocoder.geocode(text)
-            if result is not None:
-                return result.locations, result.source, result.fallback_reason
-        found = self.gazetteer.geocode(text, exactly_one=False)
-        return (found or []), "offline", None
+            results = self._geocoder.geocode(text, exactly_one=False) or []
+            note = results[0].fallback_reason if results else None
+            return [self._from_result(text, r) for r in results], note
+        found = self.gazetteer.geocode(text, exactly_one=False) or []
+        return [self._place(text, loc, "offline") for loc in found], None
+
+    def _from_result(self, query: str, result: Any) -> Place:
+        """A :class:`Place` from a :class:`finder.geocoding.GeocodeResult` (online or offline)."""
+        raw = result.raw or {}
+        district = raw["district"] if "district" in raw else geodata.district_at(result.lat, result.lon)
+        return Place(
+            query=query,
+            label=result.label,
+            lat=result.lat,
+            lon=result.lon,
+            district=district,
+            precision=result.precision,
+            in_saxony=bool(raw.get("in_saxony", district is not None)),
+            source=result.source,
+        )
 
     def _place(self, query: str, loc: Location, source: str) -> Place:
         raw = loc.raw or {}
-        district = (
-            raw.get("district") if "district" in raw else geodata.district_at(loc.latitude, loc.longitude)
-        )
-        in_saxony = bool(raw.get("in_saxony", district is not None))
+        district = raw.get("district")
         return Place(
             query=query,
             label=loc.address,
@@ -136,7 +148,7 @@ class Finder:
             lon=float(loc.longitude),
             district=district,
             precision=str(raw.get("precision", "point")),
-            in_saxony=in_saxony,
+            in_saxony=bool(raw.get("in_saxony", district is not None)),
             source=source,
         )
 

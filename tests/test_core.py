@@ -1,0 +1,67 @@
+"""The Finder facade: locate offline and through a configured online geocoder (a local fake server)."""
+
+import pytest
+
+from finder import settings as _settings
+from finder.core import Finder, LocateError
+from finder.testing_server import serve_fake_geocoder
+
+
+@pytest.fixture(scope="module")
+def finder() -> Finder:
+    return Finder()
+
+
+def online_finder(finder: Finder, base_url: str, tmp_path) -> Finder:
+    cfg = _settings.load().with_(
+        geocoder="nominatim", geocoder_url=base_url, geocoder_min_delay=0.0, geocoder_timeout=0.5, cache_dir=tmp_path
+    )
+    return Finder(cfg, offices=finder.offices)
+
+
+def test_locate_offline_has_district_and_precision(finder):
+    place = finder.locate("Дрезден")
+    assert (place.district, place.precision, place.source, place.in_saxony) == ("Dresden", "place", "offline", True)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "qwxzvbnm", "y" * 1000])
+def test_locate_nonsense_raises_a_user_fit_error(finder, text):
+    with pytest.raises(LocateError) as exc:
+        finder.locate(text)
+    assert "Traceback" not in str(exc.value)
+    assert len(str(exc.value)) < 200
+
+
+def test_place_at_map_click(finder):
+    place = finder.place_at(50.72, 12.49)
+    assert place.district == "Zwickau"
+    assert place.precision == "point"
+
+
+def test_online_geocoder_answers_with_street_precision(finder, tmp_path):
+    with serve_fake_geocoder("ok") as server:
+        f = online_finder(finder, server.base_url, tmp_path)
+        place = f.locate("Ostra-Allee 11, Dresden")
+        assert place.source == "nominatim"
+        assert place.precision == "street"
+        assert place.district == "Dresden"  # derived from the polygon, not from the online answer
+        assert place.note is None
+        assert len(server.requests) == 1
+
+
+def test_failing_online_geocoder_falls_back_to_offline_and_says_why(finder, tmp_path):
+    with serve_fake_geocoder("500") as server:
+        f = online_finder(finder, server.base_url, tmp_path)
+        place = f.locate("01067 Dresden")
+        assert place.source == "offline"
+        assert place.precision == "postcode"
+        assert place.note == "server_error"
+        assert server.requests  # it did try
+
+
+def test_offline_default_sends_nothing(finder, monkeypatch):
+    import socket
+
+    monkeypatch.setattr(socket.socket, "connect", lambda *a, **k: pytest.fail("network used"))
+    assert finder.locate("Plauen").district == "Vogtlandkreis"
+    assert finder.settings.online is False
