@@ -1,0 +1,922 @@
+"""The office map: a folium map that works offline and sends nothing to third parties.
+
+* No tile server by default: the base map is drawn from our own district polygons; a tile layer is added
+  only when a tile URL is configured (e.g. a self-hosted one).
+* Leaflet, jQuery and Leaflet.markercluster are linked from our own server (see :mod:`finder.assets`),
+  never from a CDN; markers are pure-CSS ``DivIcon`` s, so no icon font or image is needed.
+* All text from the data is HTML-escaped, and additionally made safe for the JavaScript template
+  literals folium wraps popups and tooltips in (backtick, ``$`` and backslash become character references).
+* Offices sharing a coordinate (many share a postcode point) are drawn as one marker that lists all of
+  them; :func:`office_id_at` and :func:`offices_at` map a click (streamlit-folium reports only the
+  position) back to office ids.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+
+from finder.assets import asset_urls as _default_asset_urls
+from finder.vocab import KINDS
+
+#: Marker colour per office kind. Paul Tol's "muted" qualitative scheme (designed to stay distinguishable
+#: with colour-vision deficiencies) plus two greys: mid grey for the immigration authority (not a
+#: counselling service) and light grey for "other". With eleven kinds colour cannot be the only cue, so
+#: the kind is also named in every popup and in the legend.
+KIND_COLOURS: dict[str, str] = {
+    "KAIB": "#332288",  # indigo
+    "ABH": "#777777",  # mid grey
+    "MBE": "#44AA99",  # teal
+    "JMD": "#DDCC77",  # sand
+    "FSA": "#CC6677",  # rose
+    "RECHT": "#882255",  # wine
+    "IQ": "#117733",  # green
+    "ADB": "#AA4499",  # purple
+    "PSZ": "#88CCEE",  # cyan
+    "RUECK": "#999933",  # olive
+    "OTHER": "#BBBBBB",  # light grey
+}
+
+#: ``geocode_precision`` values whose position is only approximate (a postcode, town or district point).
+APPROXIMATE_PRECISIONS: frozenset[str] = frozenset({"postcode", "place", "district"})
+
+#: South-west and north-east corner of Saxony (lat, lon), used when there is no origin to zoom to.
+SAXONY_BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((50.17, 11.87), (51.69, 15.04))
+
+#: Attribution of the embedded geodata, shown as plain text.
+DATA_ATTRIBUTION = "© GeoBasis-DE / BKG 2016, GeoNames"
+
+#: Asset names (see :mod:`finder.assets`) the map links to.
+REQUIRED_ASSETS: tuple[str, ...] = (
+    "leaflet_js",
+    "jquery_js",
+    "markercluster_js",
+    "leaflet_css",
+    "markercluster_css",
+)
+
+#: English defaults of every text the map shows; ``build_map(labels=...)`` overrides any of them.
+#: ``{n}`` and ``{km}`` are placeholders.
+DEFAULT_LABELS: dict[str, str] = {
+    "legend": "Kinds of office",
+    "approximate": "Approximate position (postcode or town centre only)",
+    "approximate_legend": "Approximate position",
+    "several": "Several offices at one place",
+    "n_offices": "{n} offices",
+    "origin": "Your location",
+    "distance": "{km} km away",
+    "decimal_separator": ".",
+    "KAIB": "Commissioner for foreigners and integration",
+    "ABH": "Immigration office",
+    "MBE": "Migration counselling for adults (MBE)",
+    "JMD": "Youth migration service (JMD)",
+    "FSA": "Social work for refugees and migrants",
+    "RECHT": "Legal and asylum counselling",
+    "IQ": "Recognition of qualifications and work",
+    "ADB": "Anti-discrimination and victim counselling",
+    "PSZ": "Psychosocial support",
+    "RUECK": "Return counselling",
+    "OTHER": "Other help",
+}
+
+# Offices are grouped into one marker when their coordinates agree to this many decimals (~1 m).
+_GROUP_DECIMALS = 5
+_EARTH_RADIUS_M = 6_371_008.8
+_REQUIRED_COLUMNS = ("id", "name", "kind", "lat", "lon")
+
+
+# --------------------------------------------------------------------------------------------------
+# Escaping and small helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def _esc(value: object) -> str:
+    """Escape text for HTML that folium later puts inside a JavaScript template literal.
+
+    ``html.escape`` handles the HTML side. folium's ``Popup`` and ``Tooltip`` embed their HTML in
+    backtick strings, where a backtick, a backslash or ``${`` would end the string or run code, so those
+    three characters become numeric character references, which display the same.
+    """
+    text = html.escape(_text(value), quote=True)
+    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+def _text(value: object) -> str:
+    """Return ``value`` as stripped text; missing values (None, NaN, pd.NA) become ``""``."""
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass  # list-like values: not missing
+    return str(value).strip()
+
+
+def _float(value: object) -> float | None:
+    """Return ``value`` as a finite float, or None."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _plain_text(markup: str) -> str:
+    """Drop HTML tags and decode entities: an attribution pasted as Leaflet HTML becomes plain text."""
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
+
+
+def _fill_in(template: str, **values: str) -> str:
+    """Fill ``{name}`` placeholders without ``str.format`` (a broken translation must not raise)."""
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", value)
+    return template
+
+
+def _tel_href(phone: str) -> str:
+    """Return a ``tel:`` URI for a German phone number as written in the data ('' if it has no digits).
+
+    National numbers get the +49 prefix so that the link also works from a foreign SIM card.
+    """
+    digits = re.sub(r"[^\d+]", "", phone)
+    if digits.startswith("+"):
+        digits = "+" + digits[1:].replace("+", "")
+    elif digits.startswith("00"):
+        digits = "+" + digits[2:]
+    elif digits.startswith("0"):
+        digits = "+49" + digits[1:]
+    return f"tel:{digits}" if len(digits.lstrip("+")) >= 3 else ""
+
+
+def _distance_m(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Equirectangular distance in metres (accurate to well under a metre at the distances compared)."""
+    mean_lat = np.radians((lat1 + lat2) / 2)
+    dx = np.radians(lon2 - lon1) * np.cos(mean_lat)
+    dy = np.radians(lat2 - lat1)
+    return _EARTH_RADIUS_M * np.hypot(dx, dy)
+
+
+def _coordinates(offices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return latitude and longitude arrays (NaN where missing, out of range or not a number)."""
+    if "lat" not in offices.columns or "lon" not in offices.columns:
+        msg = "offices need 'lat' and 'lon' columns"
+        raise ValueError(msg)
+    lat = pd.to_numeric(offices["lat"], errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+    lon = pd.to_numeric(offices["lon"], errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+    bad = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+    lat[bad] = np.nan
+    lon[bad] = np.nan
+    return lat, lon
+
+
+def _group_key(lat: float, lon: float) -> tuple[float, float]:
+    return (round(lat, _GROUP_DECIMALS), round(lon, _GROUP_DECIMALS))
+
+
+# --------------------------------------------------------------------------------------------------
+# Click → office
+# --------------------------------------------------------------------------------------------------
+
+
+def _nearest(offices: pd.DataFrame, lat: object, lng: object, tolerance_m: float) -> int | None:
+    """Positional index of the office nearest to (lat, lng) if within ``tolerance_m``, else None."""
+    click_lat, click_lng = _float(lat), _float(lng)
+    if click_lat is None or click_lng is None or offices.empty:
+        return None
+    lats, lons = _coordinates(offices)
+    distances = _distance_m(click_lat, click_lng, lats, lons)
+    distances[np.isnan(distances)] = np.inf
+    best = int(np.argmin(distances))  # first of equally near offices, i.e. the one the marker shows first
+    return best if distances[best] <= tolerance_m else None
+
+
+def office_id_at(offices: pd.DataFrame, lat: object, lng: object, *, tolerance_m: float = 2.0) -> str | None:
+    """Return the id of the office whose marker is at a clicked position.
+
+    streamlit-folium reports a marker click only as ``last_object_clicked`` (``{"lat": ..., "lng": ...}``);
+    Leaflet reports a marker's own coordinates there, so a tolerance of a few metres is enough. Several
+    offices may share the position; this returns the first of them in ``offices``' order (the one listed
+    first in the marker's popup unless another one is selected); :func:`offices_at` returns all.
+
+    Parameters
+    ----------
+    offices
+        The offices drawn on the map (columns ``id``, ``lat``, ``lon``).
+    lat, lng
+        The clicked position; None or non-numbers give None.
+    tolerance_m
+        Maximum distance in metres between the click and an office.
+
+    Returns
+    -------
+    str or None
+        The office id, or None if no office is that close (e.g. a click on a district or a cluster).
+    """
+    index = _nearest(offices, lat, lng, tolerance_m)
+    if index is None or "id" not in offices.columns:
+        return None
+    return _text(offices["id"].iloc[index]) or None
+
+
+def offices_at(offices: pd.DataFrame, lat: object, lng: object, *, tolerance_m: float = 2.0) -> list[str]:
+    """Return the ids of all offices drawn as the marker at a clicked position.
+
+    Parameters
+    ----------
+    offices
+        The offices drawn on the map (columns ``id``, ``lat``, ``lon``).
+    lat, lng
+        The clicked position.
+    tolerance_m
+        Maximum distance in metres between the click and the marker.
+
+    Returns
+    -------
+    list[str]
+        Ids in ``offices``' order; empty if no marker is at that position.
+    """
+    index = _nearest(offices, lat, lng, tolerance_m)
+    if index is None or "id" not in offices.columns:
+        return []
+    lats, lons = _coordinates(offices)
+    key = _group_key(lats[index], lons[index])
+    ids = offices["id"].tolist()
+    return [
+        _text(ids[i])
+        for i in range(len(offices))
+        if not math.isnan(lats[i]) and _group_key(lats[i], lons[i]) == key and _text(ids[i])
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Data preparation
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Office:
+    id: str
+    name: str
+    kind: str
+    street: str
+    postcode: str
+    city: str
+    phone: str
+    approximate: bool
+    distance_km: float | None
+    lat: float
+    lon: float
+
+
+@dataclass
+class _Location:
+    lat: float
+    lon: float
+    offices: list[_Office] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[str]:
+        return [o.id for o in self.offices]
+
+    @property
+    def kinds(self) -> list[str]:
+        """Distinct kinds in vocabulary order (unknown kinds last)."""
+        present = {o.kind for o in self.offices}
+        return [k for k in KINDS if k in present] + sorted(present - set(KINDS))
+
+    @property
+    def approximate(self) -> bool:
+        return all(o.approximate for o in self.offices)
+
+
+def _locations(offices: pd.DataFrame) -> list[_Location]:
+    """Group offices with coordinates by (rounded) position, keeping the frame's order."""
+    missing = [c for c in _REQUIRED_COLUMNS if c not in offices.columns]
+    if missing:
+        msg = f"offices lack the column(s) {', '.join(missing)}"
+        raise ValueError(msg)
+    lats, lons = _coordinates(offices)
+    has_distance = "distance_km" in offices.columns
+    groups: dict[tuple[float, float], _Location] = {}
+    for i, row in enumerate(offices.to_dict("records")):
+        lat, lon = lats[i], lons[i]
+        if math.isnan(lat) or math.isnan(lon):
+            continue  # online or statewide services without a place
+        office = _Office(
+            id=_text(row.get("id")),
+            name=_text(row.get("name")),
+            kind=_text(row.get("kind")) or "OTHER",
+            street=_text(row.get("street")),
+            postcode=_text(row.get("postcode")),
+            city=_text(row.get("city")),
+            phone=_text(row.get("phone")),
+            approximate=_text(row.get("geocode_precision")) in APPROXIMATE_PRECISIONS,
+            distance_km=_float(row.get("distance_km")) if has_distance else None,
+            lat=float(lat),
+            lon=float(lon),
+        )
+        key = _group_key(lat, lon)
+        if key not in groups:
+            # The marker sits on the first office's exact position, so a click on it reports that position.
+            groups[key] = _Location(lat=float(lat), lon=float(lon))
+        groups[key].offices.append(office)
+    return list(groups.values())
+
+
+def load_districts(data_dir: Path | str) -> gpd.GeoDataFrame:
+    """Read the district polygons from ``data_dir/districts.geojson``.
+
+    Parameters
+    ----------
+    data_dir
+        The data folder (``settings.data_dir``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per district (properties ``ags``, ``name``), in EPSG:4326.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If it cannot be read as GeoJSON.
+    """
+    path = Path(data_dir) / "districts.geojson"
+    if not path.is_file():
+        msg = f"district polygons not found: {path} (run 'finder build-data')"
+        raise FileNotFoundError(msg)
+    try:
+        districts = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises its own error types
+        msg = f"cannot read {path}: {exc}"
+        raise ValueError(msg) from exc
+    if districts.crs is None:
+        districts = districts.set_crs("EPSG:4326")
+    elif not districts.crs.equals("EPSG:4326"):
+        districts = districts.to_crs("EPSG:4326")
+    return districts
+
+
+def _districts_geojson(districts: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Return a compact GeoJSON dict: coordinates rounded to 5 decimals (~1 m), only an escaped label.
+
+    The label is escaped here because folium's GeoJsonTooltip inserts property values as HTML.
+    """
+    if districts.crs is not None and not districts.crs.equals("EPSG:4326"):
+        districts = districts.to_crs("EPSG:4326")
+    names = districts["name"] if "name" in districts.columns else pd.Series([""] * len(districts))
+    features = []
+    for name, geometry in zip(names, districts.geometry, strict=True):
+        if geometry is None or geometry.is_empty:
+            continue
+        rounded = shapely.transform(geometry, lambda xy: np.round(xy, 5))
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"label": _esc(name)},
+                "geometry": shapely.geometry.mapping(rounded),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --------------------------------------------------------------------------------------------------
+# HTML pieces
+# --------------------------------------------------------------------------------------------------
+
+
+def _fill(kinds: list[str]) -> str:
+    """CSS background: the kind's colour, or equal pie slices for several kinds."""
+    colours = [KIND_COLOURS.get(k, KIND_COLOURS["OTHER"]) for k in kinds] or [KIND_COLOURS["OTHER"]]
+    if len(colours) == 1:
+        return colours[0]
+    step = 360 / len(colours)
+    stops = ", ".join(f"{c} {i * step:.0f}deg {(i + 1) * step:.0f}deg" for i, c in enumerate(colours))
+    return f"conic-gradient({stops})"
+
+
+def _swatch(fill: str, *, approximate: bool = False, size: int = 18, text: str = "") -> str:
+    """Return the round marker symbol; approximate positions are hollow with a dashed outline.
+
+    The shared look is in the ``fm-dot`` CSS class (see ``_Style``); only size and fill are inline.
+    """
+    if approximate:
+        return (
+            f'<span aria-hidden="true" class="fm-dot fm-approx" style="width:{size}px;height:{size}px;'
+            f'background:radial-gradient(circle,#fff 0 36%,transparent 38%),{fill}">{text}</span>'
+        )
+    return (
+        f'<span aria-hidden="true" class="fm-dot" style="width:{size}px;height:{size}px;background:{fill}">'
+        f"{text}</span>"
+    )
+
+
+def _origin_symbol(size: int = 26) -> str:
+    """Return the 'you are here' symbol: a black ring with a centre dot, open so markers below show."""
+    return (
+        f'<span aria-hidden="true" class="fm-origin" style="width:{size}px;height:{size}px">'
+        f"<span></span></span>"
+    )
+
+
+def _format_km(km: float, labels: Mapping[str, str]) -> str:
+    number = f"{km:.1f}" if km < 100 else f"{km:.0f}"
+    return number.replace(".", labels.get("decimal_separator", "."))
+
+
+def _office_html(office: _Office, labels: Mapping[str, str]) -> str:
+    """Return the essentials of one office as HTML, every data value escaped."""
+    colour = KIND_COLOURS.get(office.kind, KIND_COLOURS["OTHER"])
+    parts = [
+        f'<div class="finder-office" data-office-id="{_esc(office.id)}">',
+        f"<strong><bdi>{_esc(office.name)}</bdi></strong>",
+        f"<div>{_swatch(colour, size=10)} {_esc(labels.get(office.kind, office.kind))}</div>",
+    ]
+    place = " ".join(p for p in (office.postcode, office.city) if p)
+    # <bdi>: German names and addresses keep their own direction inside a right-to-left popup.
+    address = "<br>".join(f"<bdi>{_esc(p)}</bdi>" for p in (office.street, place) if p)
+    if address:
+        parts.append(f"<div>{address}</div>")
+    phones = [p.strip() for p in office.phone.split(";") if p.strip()]
+    links = []
+    for phone in phones:
+        href = _tel_href(phone)
+        text = f'<span dir="ltr">{_esc(phone)}</span>'  # digits would be reordered in right-to-left text
+        links.append(f'<a href="{_esc(href)}">{text}</a>' if href else text)
+    if links:
+        parts.append(f"<div>{'<br>'.join(links)}</div>")
+    if office.distance_km is not None:
+        distance = _fill_in(labels["distance"], km=_format_km(office.distance_km, labels))
+        parts.append(f"<div>{_esc(distance)}</div>")
+    if office.approximate:
+        parts.append(f"<div><em>{_esc(labels['approximate'])}</em></div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _popup_html(location: _Location, labels: Mapping[str, str], direction: str) -> str:
+    ids = _esc(" ".join(location.ids))
+    opening = f'<div class="finder-popup" dir="{direction}" data-office-ids="{ids}">'
+    if len(location.offices) == 1:
+        return opening + _office_html(location.offices[0], labels) + "</div>"
+    title = _fill_in(labels["n_offices"], n=str(len(location.offices)))
+    blocks = '<hr style="margin:6px 0">'.join(_office_html(o, labels) for o in location.offices)
+    return (
+        f"{opening}<strong>{_esc(title)}</strong>"
+        f'<div style="max-height:16em;overflow-y:auto;margin-top:4px">{blocks}</div></div>'
+    )
+
+
+def _tooltip_html(location: _Location, labels: Mapping[str, str], direction: str) -> str:
+    if len(location.offices) == 1:
+        return f'<span dir="{direction}"><bdi>{_esc(location.offices[0].name)}</bdi></span>'
+    text = _fill_in(labels["n_offices"], n=str(len(location.offices)))
+    return f'<span dir="{direction}">{_esc(text)}</span>'
+
+
+def _legend_html(
+    locations: list[_Location], labels: Mapping[str, str], direction: str, origin_text: str | None
+) -> str:
+    kinds_present = {o.kind for loc in locations for o in loc.offices}
+    kinds = [k for k in KINDS if k in kinds_present] + sorted(kinds_present - set(KINDS))
+    rows = [(_swatch(KIND_COLOURS.get(k, KIND_COLOURS["OTHER"]), size=14), labels.get(k, k)) for k in kinds]
+    if any(o.approximate for loc in locations for o in loc.offices):
+        rows.append((_swatch("#888", approximate=True, size=14), labels["approximate_legend"]))
+    several = [loc for loc in locations if len(loc.offices) > 1]
+    if several:
+        rows.append((_swatch(_fill(several[0].kinds), size=18, text="2"), labels["several"]))
+    if origin_text is not None:
+        rows.append((_origin_symbol(18), origin_text))
+    item = '<li style="display:flex;align-items:center;gap:6px;margin:2px 0">{}<bdi>{}</bdi></li>'
+    items = "".join(item.format(symbol, _esc(text)) for symbol, text in rows)
+    return (
+        f'<details open dir="{direction}" style="background:rgba(255,255,255,.92);padding:4px 8px;'
+        f'border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.4);font:12px/1.3 sans-serif;max-width:16em">'
+        f'<summary style="cursor:pointer;font-weight:bold">{_esc(labels["legend"])}</summary>'
+        f'<ul style="list-style:none;margin:4px 0 0;padding:0">{items}</ul></details>'
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Custom folium elements (no external resources)
+# --------------------------------------------------------------------------------------------------
+
+
+class _HtmlControl(MacroElement):
+    """A Leaflet control holding static HTML (the legend).
+
+    It lives inside the map, so streamlit-folium shows it too (it drops HTML outside the map's div).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+            {{ this.get_name() }}.onAdd = function (map) {
+                var div = L.DomUtil.create("div", "finder-legend");
+                div.innerHTML = {{ this.html|tojson }};
+                // On narrow maps (phones) start folded, so the legend does not hide the markers.
+                var details = div.querySelector("details");
+                if (details && map.getSize().x < {{ this.fold_below_px|tojson }}) { details.open = false; }
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, position: str, *, fold_below_px: int = 600) -> None:
+        super().__init__()
+        self._name = "HtmlControl"
+        self.html = html_text
+        self.position = position
+        self.fold_below_px = fold_below_px
+
+
+class _Attribution(MacroElement):
+    """Plain-text attribution; replaces Leaflet's default prefix, which is a link to leafletjs.com."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
+            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str, prefix: str = "Leaflet") -> None:
+        super().__init__()
+        self._name = "Attribution"
+        self.text = _esc(text)
+        self.prefix = _esc(prefix)
+
+
+class _FitBounds(MacroElement):
+    """Like ``folium.FitBounds``, but not animated.
+
+    An animated zoom ends after the selected marker's popup has panned the map, and undoes that pan.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.fitBounds(
+                {{ this.bounds|tojson }},
+                {padding: [30, 30], maxZoom: {{ this.max_zoom|tojson }}, animate: false}
+            );
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]], max_zoom: int) -> None:
+        super().__init__()
+        self._name = "FitBounds"
+        self.bounds = bounds
+        self.max_zoom = max_zoom
+
+
+class _OpenPopup(MacroElement):
+    """Open a marker's popup once the marker is on the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (marker) {
+                marker.openPopup();
+                // streamlit-folium links the stylesheets only after running this script, so the popup
+                // was laid out without Leaflet's CSS. Once that applies (the map container gets
+                // overflow: hidden), lay it out again so that auto-pan brings all of it into view.
+                var tries = 0;
+                var timer = setInterval(function () {
+                    tries += 1;
+                    var map = marker._map;
+                    if (!map || getComputedStyle(map.getContainer()).overflow === "hidden" || tries > 50) {
+                        clearInterval(timer);
+                        if (marker.isPopupOpen()) { marker.getPopup().update(); }
+                    }
+                }, 100);
+            })({{ this.marker.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, marker: folium.Marker) -> None:
+        super().__init__()
+        self._name = "OpenPopup"
+        self.marker = marker
+
+
+class _Style(MacroElement):
+    """Page CSS: background where there are no tiles, marker symbols, visible keyboard focus."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <style>
+                .leaflet-container { background: #e9eef2; }
+                .finder-marker { background: transparent; border: none; }
+                /* Leaflet left-aligns popups; "start" follows dir="rtl" */
+                .finder-popup { font-size: 0.875rem; line-height: 1.35; text-align: start; }
+                .fm-dot, .fm-origin { display: inline-flex; align-items: center; justify-content: center;
+                    box-sizing: border-box; border-radius: 50%; vertical-align: middle; }
+                .fm-dot { border: 2px solid #fff; box-shadow: 0 0 0 1px #222; font: bold 11px/1 sans-serif;
+                    color: #000; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
+                .fm-dot.fm-approx { border: 2px dashed #222; }
+                .fm-origin { border: 3px solid #000; box-shadow: 0 0 0 2px #fff, inset 0 0 0 2px #fff; }
+                .fm-origin span { width: 6px; height: 6px; border-radius: 50%; background: #000;
+                    box-shadow: 0 0 0 2px #fff; }
+                .finder-marker:focus-visible { outline: 3px solid #000; outline-offset: 2px; }
+                .finder-cluster span { display: flex; align-items: center; justify-content: center;
+                    width: 34px; height: 34px; border-radius: 50%; background: rgba(255,255,255,.9);
+                    border: 3px solid #333; box-sizing: border-box;
+                    font: bold 13px/1 sans-serif; color: #000; }
+            </style>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "FinderStyle"
+
+
+# Cluster icons count offices, not markers (a marker may stand for several offices), and are neutral
+# grey so that they are not mistaken for a kind colour.
+_CLUSTER_ICON_JS = """
+function (cluster) {
+    var n = cluster.getAllChildMarkers().reduce(function (sum, m) {
+        return sum + (m.options.officeCount || 1);
+    }, 0);
+    return L.divIcon({html: '<span>' + n + '</span>', className: 'finder-cluster',
+                      iconSize: L.point(34, 34)});
+}
+"""
+
+
+def _asset_links(asset_urls: Mapping[str, str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    missing = [name for name in REQUIRED_ASSETS if not asset_urls.get(name)]
+    if missing:
+        msg = f"asset_urls lacks {', '.join(missing)}; use finder.assets.install_static_assets()"
+        raise ValueError(msg)
+    map_js = [("leaflet", asset_urls["leaflet_js"]), ("jquery", asset_urls["jquery_js"])]
+    map_css = [("leaflet_css", asset_urls["leaflet_css"])]
+    return map_js, map_css
+
+
+# --------------------------------------------------------------------------------------------------
+# The map
+# --------------------------------------------------------------------------------------------------
+
+
+def _fit_bounds(
+    locations: list[_Location],
+    origin: tuple[float, float] | None,
+    extra: list[tuple[float, float]],
+    fit_nearest: int,
+) -> list[list[float]]:
+    """Bounds of the origin and the ``fit_nearest`` nearest markers, or Saxony without an origin.
+
+    Markers, not offices, are counted: the nearest offices often share one postcode point, and the view
+    would then shrink to a street corner.
+    """
+    if origin is None:
+        return [list(SAXONY_BOUNDS[0]), list(SAXONY_BOUNDS[1])]
+    points = [origin, *extra]
+    if locations and fit_nearest > 0:
+        known = [[o.distance_km for o in loc.offices if o.distance_km is not None] for loc in locations]
+        if all(known):
+            # The caller's distances (they may be by road) decide what is near.
+            rank = np.array([min(k) for k in known])
+        else:
+            lats = np.array([loc.lat for loc in locations])
+            lons = np.array([loc.lon for loc in locations])
+            rank = _distance_m(origin[0], origin[1], lats, lons)
+        nearest = [locations[i] for i in np.argsort(rank, kind="stable")[:fit_nearest]]
+        points += [(loc.lat, loc.lon) for loc in nearest]
+    lats_all = [p[0] for p in points]
+    lons_all = [p[1] for p in points]
+    return [[min(lats_all), min(lons_all)], [max(lats_all), max(lons_all)]]
+
+
+def build_map(
+    offices: pd.DataFrame,
+    *,
+    districts: gpd.GeoDataFrame | None,
+    origin: tuple[float, float] | None = None,
+    origin_label: str = "",
+    selected_id: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    tile_url: str = "",
+    tile_attribution: str = "",
+    asset_urls: Mapping[str, str] | None = None,
+    rtl: bool = False,
+    fit_nearest: int = 5,
+) -> folium.Map:
+    """Build the office map.
+
+    Parameters
+    ----------
+    offices
+        Offices to show: columns ``id``, ``name``, ``kind``, ``lat``, ``lon``; optionally ``street``,
+        ``postcode``, ``city``, ``phone``, ``geocode_precision``, ``distance_km``. Rows without valid
+        coordinates are skipped. Offices whose coordinates agree to 5 decimals share one marker.
+    districts
+        District polygons (:func:`load_districts`) drawn as the base map; None draws none.
+    origin
+        The user's position (lat, lon), drawn as a ring; the map then zooms to it and the nearest offices.
+    origin_label
+        Text for the origin in the legend (escaped); default ``labels["origin"]``.
+    selected_id
+        Id of an office to highlight: its marker is drawn larger, outside clusters, with its popup open.
+    labels
+        Translations overriding :data:`DEFAULT_LABELS` (kind codes → labels, ``legend``, ...).
+    tile_url
+        Tile URL template (``https://tiles.example.org/{z}/{x}/{y}.png``); empty = no tiles.
+    tile_attribution
+        Attribution of the tiles, shown as plain text; required with ``tile_url``.
+    asset_urls
+        Asset name → URL from :func:`finder.assets.install_static_assets`; default: the URLs under
+        ``/app/static`` (the files must have been installed there).
+    rtl
+        Right-to-left layout of legend, popups and tooltips (Arabic, Persian).
+    fit_nearest
+        How many of the nearest offices the initial view includes besides the origin.
+
+    Returns
+    -------
+    folium.Map
+        The map; every script and stylesheet it links is one of ``asset_urls``.
+
+    Raises
+    ------
+    ValueError
+        If columns or assets are missing, or ``tile_url`` comes without ``tile_attribution``.
+    """
+    merged_labels = {**DEFAULT_LABELS, **{k: str(v) for k, v in (labels or {}).items()}}
+    direction = "rtl" if rtl else "ltr"
+    urls = dict(asset_urls) if asset_urls is not None else _default_asset_urls()
+    map_js, map_css = _asset_links(urls)
+    if origin is not None:
+        origin_lat, origin_lon = _float(origin[0]), _float(origin[1])
+        if origin_lat is None or origin_lon is None or abs(origin_lat) > 90 or abs(origin_lon) > 180:
+            msg = f"origin must be (latitude, longitude), not {origin!r}"
+            raise ValueError(msg)
+        origin = (origin_lat, origin_lon)
+    if tile_url and not tile_attribution.strip():
+        msg = "a tile server needs an attribution (FINDER_TILE_ATTRIBUTION)"
+        raise ValueError(msg)
+
+    locations = _locations(offices)
+    selected_marker: folium.Marker | None = None
+    selected = next((loc for loc in locations if selected_id and selected_id in loc.ids), None)
+    if selected is not None:
+        # The selected office heads the list in its marker's popup.
+        selected.offices.sort(key=lambda o: o.id != selected_id)
+
+    centre = [
+        (SAXONY_BOUNDS[0][0] + SAXONY_BOUNDS[1][0]) / 2,
+        (SAXONY_BOUNDS[0][1] + SAXONY_BOUNDS[1][1]) / 2,
+    ]
+    m = folium.Map(
+        location=centre,
+        zoom_start=8,
+        tiles=None,
+        control_scale=True,
+        minZoom=6,
+        maxZoom=18,
+    )
+    # Instance attributes, so folium's class-level CDN lists stay untouched for other code.
+    m.default_js = map_js
+    m.default_css = map_css
+    m.add_child(_Style())
+
+    if tile_url:
+        folium.TileLayer(
+            tiles=tile_url, attr=_esc(_plain_text(tile_attribution)), name="tiles", control=False, max_zoom=18
+        ).add_to(m)
+    district_shapes = _districts_geojson(districts) if districts is not None else None
+    if district_shapes and district_shapes["features"]:
+        folium.GeoJson(
+            district_shapes,
+            name="districts",
+            control=False,
+            style_function=lambda _feature: {
+                "color": "#5a6570",
+                "weight": 1.2,
+                "fillColor": "#fbfaf6",
+                "fillOpacity": 0.9 if not tile_url else 0.15,
+            },
+            highlight_function=lambda _feature: {"weight": 2.5},
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        ).add_to(m)
+    m.add_child(_Attribution(DATA_ATTRIBUTION))
+
+    cluster = folium.plugins.MarkerCluster(
+        name="offices",
+        control=False,
+        icon_create_function=_CLUSTER_ICON_JS,
+        show_coverage_on_hover=False,
+        max_cluster_radius=40,
+        spiderfy_on_max_zoom=True,
+        disable_clustering_at_zoom=13,
+    )
+    cluster.default_js = [("markerclusterjs", urls["markercluster_js"])]
+    cluster.default_css = [("markerclustercss", urls["markercluster_css"])]
+    cluster.add_to(m)
+    # Markers outside the cluster (selection, origin) go into a group that is added to the map after its
+    # markers exist, so Leaflet never draws them with its default image icon first.
+    top = folium.FeatureGroup(name="top", control=False).add_to(m)
+
+    for location in locations:
+        is_selected = location is selected
+        count = len(location.offices)
+        size = (30 if count > 1 else 26) if is_selected else (24 if count > 1 else 20)
+        symbol = _swatch(
+            _fill(location.kinds),
+            approximate=location.approximate,
+            size=size,
+            text=str(count) if count > 1 else "",
+        )
+        if is_selected:
+            symbol = (
+                f'<span style="display:inline-block;border-radius:50%;box-shadow:0 0 0 3px #000,'
+                f'0 0 0 5px #fff">{symbol}</span>'
+            )
+        tooltip_text = _tooltip_html(location, merged_labels, direction)
+        icon_html = f'<div role="img" aria-label="{_esc(re.sub("<[^>]+>", "", tooltip_text))}">{symbol}</div>'
+        marker = folium.Marker(
+            location=[location.lat, location.lon],
+            icon=folium.DivIcon(
+                html=icon_html,
+                icon_size=(size, size),
+                icon_anchor=(size // 2, size // 2),
+                class_name="finder-marker",
+            ),
+            popup=folium.Popup(_popup_html(location, merged_labels, direction), max_width=300),
+            tooltip=folium.Tooltip(tooltip_text),
+            # Carried into Leaflet's marker options, for the cluster count and for scripts and tests.
+            office_ids=location.ids,
+            office_count=count,
+            z_index_offset=1000 if is_selected else None,
+        )
+        marker.add_to(top if is_selected else cluster)
+        if is_selected:
+            selected_marker = marker
+
+    origin_text = None
+    if origin is not None:
+        origin_text = origin_label.strip() or merged_labels["origin"]
+        folium.Marker(
+            location=list(origin),
+            icon=folium.DivIcon(
+                html=_origin_symbol(), icon_size=(26, 26), icon_anchor=(13, 13), class_name="finder-marker"
+            ),
+            # Not interactive: a click passes through to an office marker at the same place (a postcode
+            # origin often coincides with offices' postcode points); the legend explains the ring.
+            interactive=False,
+            keyboard=False,
+            z_index_offset=-1000,
+        ).add_to(top)
+
+    if locations or origin is not None:
+        legend = _legend_html(locations, merged_labels, direction, origin_text)
+        # With a selected office the legend starts folded so that it does not cover the open popup.
+        fold = 100_000 if selected_marker is not None else 600
+        m.add_child(_HtmlControl(legend, "bottomleft" if rtl else "bottomright", fold_below_px=fold))
+
+    extra = [(selected.lat, selected.lon)] if selected is not None else []
+    m.add_child(_FitBounds(_fit_bounds(locations, origin, extra, fit_nearest), max_zoom=13))
+    if selected_marker is not None:
+        # Last: Leaflet cannot open the popup of a marker that is not on the map yet, and the popup's
+        # auto-pan must start from the fitted view.
+        m.add_child(_OpenPopup(selected_marker))
+    return m
+
+
+def map_payload_bytes(m: folium.Map) -> int:
+    """Return the size in bytes of the map's standalone HTML (``m.get_root().render()``), for measurements.
+
+    A copy is rendered: folium adds elements on every render, and ``m`` is left as it was for display.
+    """
+    return len(copy.deepcopy(m).get_root().render().encode("utf-8"))
