@@ -231,12 +231,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checked", default="", help="YYYY-MM-DD the imported rows were checked")
     p.set_defaults(func=cmd_build_data)
 
-    for register in _EXTRA_COMMANDS:
+    for register in [*_extra_commands(), *_EXTRA_COMMANDS]:
         register(sub)
     return parser
 
 
-#: Other modules add their sub-commands here (coverage, export, …) without touching this file's core.
+def _extra_commands() -> list[Callable[[Any], None]]:
+    """Sub-commands that live with their module (coverage, corrections, exports)."""
+    from finder import coverage  # noqa: PLC0415 - heavy imports only when the parser is built
+
+    return [coverage.register_cli]
+
+
+#: Other modules add their sub-commands here without touching this file's core (tests may extend it).
 _EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 

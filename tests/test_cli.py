@@ -115,7 +115,7 @@ def test_validate_reports_path_line_field(tmp_path, capsys):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=60))
 def test_locate_any_text_gives_json_never_a_traceback(capsys, text):
-    code = main(["locate", text, "--json"])
+    code = main(["locate", "--json", "--", text])  # "--": a text may start with "-"
     out = capsys.readouterr().out
     assert code in (0, 1)
     obj = json.loads(out)
