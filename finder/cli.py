@@ -238,9 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extra_commands() -> list[Callable[[Any], None]]:
     """Sub-commands that live with their module (coverage, corrections, exports)."""
-    from finder import coverage  # noqa: PLC0415 - heavy imports only when the parser is built
+    from finder import corrections, coverage, freshness, hsds  # noqa: PLC0415 - heavy, only when needed
 
-    return [coverage.register_cli]
+    return [coverage.register_cli, corrections.register_cli, freshness.register_cli, hsds.register_cli]
 
 
 #: Other modules add their sub-commands here without touching this file's core (tests may extend it).

@@ -1,0 +1,450 @@
+"""How fresh each directory entry is, and the maintainers' work list (``finder report``).
+
+Two dates per office, kept apart because they mean different things:
+
+- ``source_date``: the date the source page shows (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``); how old the
+  facts are.
+- ``last_checked``: when the team last checked the row against its source (or a maintainer changed it);
+  it says the row matches its source, not that the source is still right.
+
+An entry is *fresh as of* the newest of its source date and the last time a maintainer confirmed the
+office itself ("still correct", kept in the corrections database). It is *stale* when that date is older
+than ``settings.stale_after_days`` (default two years), or when there is no such date at all. A partial
+source date counts from the end of the period it names (a page dated "2022" may be from December 2022),
+so no entry is called stale earlier than it could be.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import datetime as dt
+import io
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from finder import settings as _settings
+from finder import vocab
+
+#: Fields counted as "missing" in the report (column → report column).
+MISSING_FIELDS: dict[str, str] = {
+    "street": "missing_street",
+    "postcode": "missing_postcode",
+    "phone": "missing_phone",
+    "email": "missing_email",
+    "languages": "missing_languages",
+    "opening_hours": "missing_opening_hours",
+}
+#: Label of subtotal rows in the report.
+ALL = "(all)"
+REPORT_FORMATS = ("text", "csv", "json")
+
+
+def period_end(value: str) -> dt.date | None:
+    """The last day of the period a ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` date names.
+
+    Parameters
+    ----------
+    value
+        The date text (blank or invalid gives ``None``).
+
+    Returns
+    -------
+    datetime.date or None
+
+    Examples
+    --------
+    >>> period_end("2018"), period_end("2020-02"), period_end("2021-03-04")
+    (datetime.date(2018, 12, 31), datetime.date(2020, 2, 29), datetime.date(2021, 3, 4))
+    """
+    parts = (value or "").strip().split("-")
+    try:
+        numbers = [int(p) for p in parts]
+        if len(numbers) == 1:
+            return dt.date(numbers[0], 12, 31)
+        if len(numbers) == 2:
+            year, month = numbers
+            return dt.date(year, month, calendar.monthrange(year, month)[1])
+        if len(numbers) == 3:
+            return dt.date(*numbers)
+    except (ValueError, calendar.IllegalMonthError):
+        return None
+    return None
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How fresh one office's entry is.
+
+    Attributes
+    ----------
+    office_id
+        The office.
+    source_date, last_checked
+        As in ``offices.csv`` (possibly blank).
+    confirmed
+        When a maintainer last confirmed the office ("still correct"), else ``None``.
+    as_of
+        The newest of the source date (end of its period) and ``confirmed``; ``None`` without either.
+    age_days
+        Days from ``as_of`` to today; ``None`` without ``as_of``.
+    stale
+        Older than the limit, or no date at all.
+    reason
+        ``"no-date"``, ``"old"`` or ``""`` (fresh).
+    """
+
+    office_id: str
+    source_date: str
+    last_checked: str
+    confirmed: dt.date | None
+    as_of: dt.date | None
+    age_days: int | None
+    stale: bool
+    reason: str
+
+    def parts(self) -> list[tuple[str, dict[str, str]]]:
+        """The label as i18n keys with their arguments (for translated user interfaces).
+
+        Keys: ``freshness.source_as_of`` (``date``), ``freshness.no_source_date``,
+        ``freshness.checked_against_source`` (``date``), ``freshness.confirmed`` (``date``),
+        ``freshness.possibly_outdated``.
+        """
+        out: list[tuple[str, dict[str, str]]] = []
+        if self.source_date:
+            out.append(("freshness.source_as_of", {"date": self.source_date}))
+        else:
+            out.append(("freshness.no_source_date", {}))
+        if self.last_checked:
+            out.append(("freshness.checked_against_source", {"date": self.last_checked}))
+        if self.confirmed is not None:
+            out.append(("freshness.confirmed", {"date": self.confirmed.isoformat()}))
+        if self.stale:
+            out.append(("freshness.possibly_outdated", {}))
+        return out
+
+    def label(self) -> str:
+        """The English label (``source as of 2018 · checked against the source 2026-11-28 · …``).
+
+        Translated interfaces build their own from :meth:`parts`.
+        """
+        texts = {
+            "freshness.source_as_of": "source as of {date}",
+            "freshness.no_source_date": "source undated",
+            "freshness.checked_against_source": "checked against the source {date}",
+            "freshness.confirmed": "confirmed by a maintainer {date}",
+            "freshness.possibly_outdated": "may be outdated",
+        }
+        return " · ".join(texts[key].format(**kwargs) for key, kwargs in self.parts())
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (ISO dates) with the English label."""
+        return {
+            "id": self.office_id,
+            "source_date": self.source_date,
+            "last_checked": self.last_checked,
+            "confirmed": self.confirmed.isoformat() if self.confirmed else None,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "age_days": self.age_days,
+            "stale": self.stale,
+            "reason": self.reason,
+            "label": self.label(),
+        }
+
+
+def _as_date(value: dt.date | dt.datetime | str | None) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return period_end(str(value))
+
+
+def freshness_of(
+    row: Mapping[str, Any],
+    *,
+    today: dt.date | None = None,
+    stale_after_days: int | None = None,
+    confirmed: dt.date | dt.datetime | str | None = None,
+) -> Freshness:
+    """How fresh one office is.
+
+    Parameters
+    ----------
+    row
+        An office (a row of the directory; needs ``id``, ``source_date``, ``last_checked``).
+    today
+        The reference date; default today.
+    stale_after_days
+        The age limit; default ``settings.stale_after_days``.
+    confirmed
+        When a maintainer last confirmed the office, if ever.
+
+    Returns
+    -------
+    Freshness
+    """
+    today = today or dt.date.today()
+    limit = _settings.load().stale_after_days if stale_after_days is None else stale_after_days
+    source_date = str(row.get("source_date", "") or "")
+    confirmed_date = _as_date(confirmed)
+    dates = [d for d in (period_end(source_date), confirmed_date) if d is not None]
+    as_of = max(dates) if dates else None
+    if as_of is None:
+        age, stale, reason = None, True, "no-date"
+    else:
+        age = (today - as_of).days
+        stale = age > limit
+        reason = "old" if stale else ""
+    return Freshness(
+        office_id=str(row.get("id", "")),
+        source_date=source_date,
+        last_checked=str(row.get("last_checked", "") or ""),
+        confirmed=confirmed_date,
+        as_of=as_of,
+        age_days=age,
+        stale=stale,
+        reason=reason,
+    )
+
+
+def assess(
+    offices: pd.DataFrame,
+    *,
+    today: dt.date | None = None,
+    stale_after_days: int | None = None,
+    confirmations: Mapping[str, dt.date | dt.datetime] | None = None,
+) -> pd.DataFrame:
+    """Freshness of every office.
+
+    Parameters
+    ----------
+    offices
+        The directory (:func:`finder.directory.load_offices`).
+    today, stale_after_days
+        As in :func:`freshness_of`.
+    confirmations
+        Office id → last maintainer confirmation (:meth:`finder.corrections.CorrectionStore.confirmations`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``offices``; columns ``id``, ``source_date``, ``last_checked``, ``confirmed``,
+        ``as_of`` (ISO text, blank when unknown), ``age_days`` (``Int64``), ``stale`` (bool), ``reason``,
+        ``label`` (English).
+    """
+    confirmations = confirmations or {}
+    records = []
+    for row in offices.to_dict("records"):
+        f = freshness_of(
+            row, today=today, stale_after_days=stale_after_days, confirmed=confirmations.get(str(row["id"]))
+        )
+        records.append(
+            {
+                "id": f.office_id,
+                "source_date": f.source_date,
+                "last_checked": f.last_checked,
+                "confirmed": f.confirmed.isoformat() if f.confirmed else "",
+                "as_of": f.as_of.isoformat() if f.as_of else "",
+                "age_days": f.age_days,
+                "stale": f.stale,
+                "reason": f.reason,
+                "label": f.label(),
+            }
+        )
+    columns = [
+        "id",
+        "source_date",
+        "last_checked",
+        "confirmed",
+        "as_of",
+        "age_days",
+        "stale",
+        "reason",
+        "label",
+    ]
+    out = pd.DataFrame(records, columns=columns, index=offices.index)
+    out["age_days"] = out["age_days"].astype("Int64")
+    out["stale"] = out["stale"].astype(bool)
+    return out
+
+
+def _order(values: pd.Series, order: tuple[str, ...]) -> pd.Series:
+    rank = {name: i for i, name in enumerate(order)}
+    return values.map(lambda v: rank.get(v, len(rank)))
+
+
+def work_list(
+    offices: pd.DataFrame,
+    *,
+    today: dt.date | None = None,
+    stale_after_days: int | None = None,
+    confirmations: Mapping[str, dt.date | dt.datetime] | None = None,
+) -> pd.DataFrame:
+    """One row per office, the ones most in need of a check first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id``, ``name``, ``district``, ``kind``, ``as_of``, ``age_days``, ``stale``, ``reason``,
+        ``missing`` (``;``-separated fields from :data:`MISSING_FIELDS`); stale first, then undated,
+        then oldest first.
+    """
+    fresh = assess(offices, today=today, stale_after_days=stale_after_days, confirmations=confirmations)
+    missing = offices.apply(
+        lambda row: ";".join(col for col in MISSING_FIELDS if not str(row.get(col, "") or "").strip()), axis=1
+    )
+    out = pd.DataFrame(
+        {
+            "id": offices["id"],
+            "name": offices["name"],
+            "district": offices["district"],
+            "kind": offices["kind"],
+            "as_of": fresh["as_of"],
+            "age_days": fresh["age_days"],
+            "stale": fresh["stale"],
+            "reason": fresh["reason"],
+            "missing": missing.astype(str) if len(offices) else pd.Series(dtype=str),
+        }
+    )
+    # Undated entries sort before dated ones of any age: nobody knows how old they are.
+    age_key = fresh["age_days"].astype("Float64").fillna(float("inf"))
+    out = out.assign(_stale=~out["stale"], _age=-age_key).sort_values(["_stale", "_age", "id"])
+    return out.drop(columns=["_stale", "_age"]).reset_index(drop=True)
+
+
+def report(
+    offices: pd.DataFrame,
+    *,
+    today: dt.date | None = None,
+    stale_after_days: int | None = None,
+    confirmations: Mapping[str, dt.date | dt.datetime] | None = None,
+) -> pd.DataFrame:
+    """Freshness and completeness of the directory per district and kind, with subtotals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (district, kind) present, a subtotal row per district (``kind`` = ``"(all)"``) and a
+        grand total (both ``"(all)"``). Columns: ``district``, ``kind``, ``offices``, ``stale``,
+        ``no_source_date``, ``missing_street``, ``missing_postcode``, ``missing_phone``, ``missing_email``,
+        ``missing_languages``, ``missing_opening_hours``, ``no_location``, ``oldest_source`` (the oldest
+        ``source_date`` text), ``oldest_check`` (the oldest ``last_checked``).
+    """
+    fresh = assess(offices, today=today, stale_after_days=stale_after_days, confirmations=confirmations)
+    data = pd.DataFrame(
+        {
+            "district": offices["district"].astype(str),
+            "kind": offices["kind"].astype(str),
+            "stale": fresh["stale"],
+            "no_source_date": offices["source_date"].astype(str).str.strip() == "",
+            "source_end": offices["source_date"].astype(str).map(period_end),
+            "source_date": offices["source_date"].astype(str),
+            "last_checked": offices["last_checked"].astype(str),
+        },
+        index=offices.index,
+    )
+    for column, name in MISSING_FIELDS.items():
+        data[name] = offices[column].astype(str).str.strip() == ""
+    if "has_location" in offices:
+        data["no_location"] = ~offices["has_location"].astype(bool)
+    else:
+        data["no_location"] = offices["lat"].astype(str).str.strip().isin(["", "nan"])
+
+    count_columns = ["stale", "no_source_date", *MISSING_FIELDS.values(), "no_location"]
+
+    def summarise(group: pd.DataFrame, district: str, kind: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"district": district, "kind": kind, "offices": len(group)}
+        for column in count_columns:
+            out[column] = int(group[column].sum())
+        dated = group[group["source_end"].notna()]
+        out["oldest_source"] = dated.loc[dated["source_end"].idxmin(), "source_date"] if len(dated) else ""
+        checks = group["last_checked"][group["last_checked"].str.strip() != ""]
+        out["oldest_check"] = checks.min() if len(checks) else ""
+        return out
+
+    districts = [*vocab.DISTRICTS, vocab.STATEWIDE]
+    rows = []
+    present = sorted(set(data["district"]), key=lambda d: (districts.index(d) if d in districts else 99, d))
+    for district in present:
+        in_district = data[data["district"] == district]
+        kinds = sorted(
+            set(in_district["kind"]), key=lambda k: (vocab.KINDS.index(k) if k in vocab.KINDS else 99, k)
+        )
+        rows.extend(summarise(in_district[in_district["kind"] == kind], district, kind) for kind in kinds)
+        rows.append(summarise(in_district, district, ALL))
+    rows.append(summarise(data, ALL, ALL))
+    columns = ["district", "kind", "offices", *count_columns, "oldest_source", "oldest_check"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --------------------------------------------------------------------------------------------------
+# Command line: finder report
+
+
+def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, dt.datetime]]:
+    from finder import corrections  # noqa: PLC0415 - keeps `finder --help` fast
+
+    settings = _settings.load()
+    if getattr(args, "data_dir", None):
+        settings = settings.with_(data_dir=Path(args.data_dir))
+    if args.no_db:
+        from finder.directory import load_offices  # noqa: PLC0415
+
+        return load_offices(Path(settings.data_dir) / "offices.csv"), {}
+    store = corrections.open_existing_store(args.db)
+    try:
+        offices = corrections.load_directory(settings, store)
+        confirmations = store.confirmations() if store is not None else {}
+    finally:
+        if store is not None:
+            store.dispose()
+    return offices, confirmations
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    try:
+        today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    except ValueError:
+        sys.stderr.write(f"error: --today must be YYYY-MM-DD, not {args.today!r}\n")
+        return 2
+    offices, confirmations = _load(args)
+    limit = args.stale_after if args.stale_after is not None else _settings.load().stale_after_days
+    kwargs = {"today": today, "stale_after_days": limit, "confirmations": confirmations}
+    table = work_list(offices, **kwargs) if args.offices else report(offices, **kwargs)
+    if args.format == "json":
+        records = json.loads(table.to_json(orient="records", force_ascii=False))
+        payload = {"today": today.isoformat(), "stale_after_days": limit, "rows": records}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "csv":
+        out = io.StringIO()
+        table.to_csv(out, index=False, lineterminator="\n")
+        sys.stdout.write(out.getvalue())
+    else:
+        what = "offices, most in need of a check first" if args.offices else "freshness and completeness"
+        sys.stdout.write(f"Directory {what} (as of {today}, stale after {limit} days):\n")
+        sys.stdout.write(table.to_string(index=False) + "\n")
+    return 0
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    """Add ``finder report``."""
+    p = sub.add_parser("report", help="freshness and completeness of the directory per district and kind")
+    p.add_argument("--format", choices=REPORT_FORMATS, default="text")
+    p.add_argument("--offices", action="store_true", help="list single offices (the work list) instead")
+    p.add_argument(
+        "--stale-after", type=int, metavar="DAYS", help="age limit (default FINDER_STALE_AFTER_DAYS)"
+    )
+    p.add_argument("--today", help="reference date YYYY-MM-DD (default today)")
+    p.add_argument("--data-dir")
+    p.add_argument("--db", help="corrections database (for maintainers' confirmations)")
+    p.add_argument("--no-db", action="store_true", help="ignore the corrections database")
+    p.set_defaults(func=_cmd_report)
