@@ -56,7 +56,7 @@ def wait_for_map(page, timeout=45_000):
 
 
 def wait_for_results(page, timeout=45_000):
-    page.wait_for_selector("[class*='st-key-results-']", timeout=timeout)
+    page.wait_for_selector("[class*='st-key-result-']", timeout=timeout)
 
 
 def test_search_map_click_and_no_third_party_request(browser, app_url, artifacts):
@@ -71,7 +71,7 @@ def test_search_map_click_and_no_third_party_request(browser, app_url, artifacts
         wait_for_results(page)
         first_result_s = time.perf_counter() - t0
         assert "Görlitz" in page.inner_text("[data-testid='stMain']")
-        assert "km" in page.inner_text("[class*='st-key-results-']")
+        assert "km" in page.inner_text("[class*='st-key-result-']")
         _iframe, frame = wait_for_map(page)
 
         # the URL mirrors the state, so the view can be shared
@@ -95,9 +95,15 @@ def test_arabic_is_right_to_left_on_a_phone(browser, app_url, artifacts):
     try:
         page.goto(f"{app_url}/?lang=ar&q={quote('لايبزيغ')}&topic=asylum", wait_until="domcontentloaded")
         wait_for_results(page)
-        direction = page.evaluate(
-            '() => getComputedStyle(document.querySelector(\'[data-testid="stMain"] [data-testid="stMarkdownContainer"]\')).direction'
+        # the office cards (the primary result) are laid out right to left …
+        page.wait_for_selector(".office-card", timeout=30_000)
+        direction = page.evaluate("() => getComputedStyle(document.querySelector('.office-card')).direction")
+        # … while phone numbers stay readable left to right
+        phone_dir = page.evaluate(
+            "() => { const a = document.querySelector('.office-card a[href^=\"tel:\"]');"
+            " return a ? getComputedStyle(a).direction : 'ltr'; }"
         )
+        assert phone_dir == "ltr"
         assert direction == "rtl"
         wait_for_map(page)
         page.screenshot(path=str(artifacts / "phone-arabic-leipzig.png"), full_page=True)

@@ -1,0 +1,877 @@
+"""Shareable views: the page state in the URL, a QR code, and a printable handout.
+
+Everything here is pure (no Streamlit): the app turns ``st.query_params`` into a :class:`ViewState` with
+:func:`parse_params` and writes it back with :func:`to_params`, so a copied link reproduces the view.
+Parameter names are stable (people write links by hand, see the README):
+
+======== ========================================= ==========================
+name     meaning                                   example
+======== ========================================= ==========================
+lang     interface language                        ``lang=uk``
+q        place as text (town, postcode, address)   ``q=01067``
+at       place as ``lat,lon`` (wins over ``q``)    ``at=51.05089,13.73832``
+topic    topics, comma list                        ``topic=asylum,work``
+language languages of counselling (ISO 639-1)      ``language=ar,fa``
+kind     kinds of office, comma list               ``kind=MBE,JMD``
+age      the person's age in years                 ``age=19``
+radius   only offices within this many km          ``radius=25``
+limit    at most this many offices (nearest N)     ``limit=5``
+office   id of the selected office                 ``office=mbe-caritas-dresden``
+======== ========================================= ==========================
+
+Invalid values are dropped (the state keeps its default) and their parameter names are returned, so the
+page can show a short notice instead of an error. Unknown parameter names (e.g. ``fbclid`` added by
+social networks) are ignored silently.
+
+:func:`office_card` turns one directory row into the plain-text facts the result list and the handout
+show (distance, contacts, languages, placement precision, source age); :func:`handout_html` renders a
+self-contained, printable page with every data value escaped, the link, a QR code and a static SVG map
+drawn from our own district outlines (no external image, no request).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+import pandas as pd
+import segno
+import shapely
+from babel import Locale
+
+from finder import i18n
+from finder.vocab import KINDS, TOPICS
+
+#: Parameter names, in the order they appear in generated links.
+PARAM_NAMES: tuple[str, ...] = (
+    "lang",
+    "q",
+    "at",
+    "topic",
+    "language",
+    "kind",
+    "age",
+    "radius",
+    "limit",
+    "office",
+)
+#: Default and bounds of the numeric parameters.
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 50
+MAX_AGE = 120
+MAX_RADIUS_KM = 500.0
+#: Longest accepted place text (the gazetteer's limit).
+MAX_QUERY_LENGTH = 200
+#: Decimals kept of ``at`` (about 1 m).
+AT_DECIMALS = 5
+
+# Two-letter codes of CLDR's language names: exactly the ISO 639-1 codes.
+ISO_639_1: frozenset[str] = frozenset(
+    code for code in Locale("en").languages if len(code) == 2 and code.isascii() and code.isalpha()
+)
+_OFFICE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+_INT = re.compile(r"[0-9]{1,4}")
+_NUMBER = re.compile(r"[0-9]{1,4}(?:\.[0-9]{1,6})?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_MULTI_SEPARATOR = re.compile(r"\s*[;,]\s*")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What the find page shows; each field is one URL parameter (see the module docstring).
+
+    Attributes
+    ----------
+    lang
+        Interface language code (one of :data:`finder.i18n.LANGUAGES`); None = not chosen (the page then
+        uses the browser's language).
+    q
+        Place as typed.
+    at
+        Place as ``(lat, lon)``, rounded to 5 decimals; wins over ``q`` (``q`` is then only its label).
+    topics, languages, kinds
+        Filters (topic codes, ISO 639-1 codes, kind codes), in the order chosen.
+    age
+        The person's age (0–120) or None.
+    radius
+        Only offices within this many km (0 < radius ≤ 500, one decimal) or None.
+    limit
+        At most this many offices (1–50).
+    office
+        Id of the selected office or None.
+    """
+
+    lang: str | None = None
+    q: str = ""
+    at: tuple[float, float] | None = None
+    topics: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    age: int | None = None
+    radius: float | None = None
+    limit: int = DEFAULT_LIMIT
+    office: str | None = None
+
+
+# --------------------------------------------------------------------------------------------------
+# URL parameters
+
+
+def _value(raw: object) -> str | None:
+    """One parameter value as text: the last of repeated values; None if it is not text."""
+    if isinstance(raw, (list, tuple)):
+        raw = raw[-1] if raw else ""
+    return raw if isinstance(raw, str) else None
+
+
+def _list_value(raw: object) -> str | None:
+    """A comma-list parameter: repeated values are joined (``?topic=a&topic=b`` = ``topic=a,b``)."""
+    if isinstance(raw, (list, tuple)):
+        if not all(isinstance(item, str) for item in raw):
+            return None
+        return ",".join(raw)
+    return raw if isinstance(raw, str) else None
+
+
+def _split(text: str) -> list[str]:
+    return [item for item in _MULTI_SEPARATOR.split(text.strip()) if item]
+
+
+def _codes(raw: object, allowed: Iterable[str], *, fold: str) -> tuple[tuple[str, ...], bool]:
+    """Parse a comma list of codes: known codes in order without repeats, and whether any was invalid."""
+    text = _list_value(raw)
+    if text is None:
+        return (), True
+    allowed_set = set(allowed)
+    out: list[str] = []
+    bad = False
+    for item in _split(text):
+        code = item.upper() if fold == "upper" else item.lower()
+        if code in allowed_set:
+            if code not in out:
+                out.append(code)
+        else:
+            bad = True
+    return tuple(out), bad
+
+
+def parse_at(text: str) -> tuple[float, float] | None:
+    """Parse ``"lat,lon"`` (decimal degrees) into a rounded pair, or None if it is not valid.
+
+    Examples
+    --------
+    >>> parse_at("51.050891, 13.738320")
+    (51.05089, 13.73832)
+    >>> parse_at("91,0") is None
+    True
+    """
+    parts = text.split(",")
+    if len(parts) != 2:
+        return None
+    try:
+        lat, lon = (float(p.strip()) for p in parts)
+    except ValueError:
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+        return None
+    return (round(lat, AT_DECIMALS) + 0.0, round(lon, AT_DECIMALS) + 0.0)
+
+
+def _format_number(value: float, decimals: int) -> str:
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_at(at: tuple[float, float]) -> str:
+    """Format a place as the ``at`` parameter (``"51.05089,13.73832"``)."""
+    return f"{_format_number(at[0], AT_DECIMALS)},{_format_number(at[1], AT_DECIMALS)}"
+
+
+def parse_params(mapping: Mapping[Any, Any]) -> tuple[ViewState, list[str]]:
+    """Read the view from URL parameters; invalid values fall back to their defaults.
+
+    Parameters
+    ----------
+    mapping
+        Parameter name → value (``st.query_params.to_dict()``); a value may also be a list of strings
+        (repeated parameters): lists take the last value, comma lists join them.
+
+    Returns
+    -------
+    tuple[ViewState, list[str]]
+        The state, and the names of parameters whose value was (partly) invalid, in :data:`PARAM_NAMES`
+        order. Never raises.
+
+    Examples
+    --------
+    >>> state, bad = parse_params({"q": "Görlitz", "topic": "asylum,nonsense", "age": "x"})
+    >>> state.q, state.topics, state.age, bad
+    ('Görlitz', ('asylum',), None, ['topic', 'age'])
+    """
+    params = {k: v for k, v in mapping.items() if isinstance(k, str)} if isinstance(mapping, Mapping) else {}
+    invalid: list[str] = []
+    values: dict[str, Any] = {}
+
+    def fail(name: str) -> None:
+        if name not in invalid:
+            invalid.append(name)
+
+    if "lang" in params:
+        text = (_value(params["lang"]) or "").strip().lower()
+        if text in i18n.LANGUAGES:
+            values["lang"] = text
+        else:
+            fail("lang")
+    if "q" in params:
+        text = _value(params["q"])
+        if text is None or len(text) > MAX_QUERY_LENGTH or _CONTROL.search(text):
+            fail("q")
+        else:
+            values["q"] = " ".join(text.split())
+    if "at" in params:
+        at = parse_at(_value(params["at"]) or "")
+        if at is None:
+            fail("at")
+        else:
+            values["at"] = at
+    for name, attr, allowed, fold in (
+        ("topic", "topics", TOPICS, "lower"),
+        ("language", "languages", ISO_639_1, "lower"),
+        ("kind", "kinds", KINDS, "upper"),
+    ):
+        if name in params:
+            codes, bad = _codes(params[name], allowed, fold=fold)
+            values[attr] = codes
+            if bad:
+                fail(name)
+    if "age" in params:
+        text = (_value(params["age"]) or "").strip()
+        if _INT.fullmatch(text) and int(text) <= MAX_AGE:
+            values["age"] = int(text)
+        else:
+            fail("age")
+    if "radius" in params:
+        text = (_value(params["radius"]) or "").strip()
+        radius = round(float(text), 1) if _NUMBER.fullmatch(text) else 0.0
+        if 0 < radius <= MAX_RADIUS_KM:
+            values["radius"] = radius
+        else:
+            fail("radius")
+    if "limit" in params:
+        text = (_value(params["limit"]) or "").strip()
+        if _INT.fullmatch(text) and 1 <= int(text) <= MAX_LIMIT:
+            values["limit"] = int(text)
+        else:
+            fail("limit")
+    if "office" in params:
+        text = (_value(params["office"]) or "").strip()
+        if _OFFICE_ID.fullmatch(text):
+            values["office"] = text
+        else:
+            fail("office")
+    invalid.sort(key=PARAM_NAMES.index)
+    return ViewState(**values), invalid
+
+
+def to_params(state: ViewState) -> dict[str, str]:
+    """Write the view as URL parameters, leaving out defaults (the inverse of :func:`parse_params`).
+
+    Examples
+    --------
+    >>> to_params(ViewState(lang="de", q="Görlitz", topics=("asylum", "work"), radius=25.0))
+    {'lang': 'de', 'q': 'Görlitz', 'topic': 'asylum,work', 'radius': '25'}
+    """
+    out: dict[str, str] = {}
+    if state.lang:
+        out["lang"] = state.lang
+    if state.q:
+        out["q"] = state.q
+    if state.at is not None:
+        out["at"] = format_at(state.at)
+    if state.topics:
+        out["topic"] = ",".join(state.topics)
+    if state.languages:
+        out["language"] = ",".join(state.languages)
+    if state.kinds:
+        out["kind"] = ",".join(state.kinds)
+    if state.age is not None:
+        out["age"] = str(state.age)
+    if state.radius is not None:
+        out["radius"] = format_radius(state.radius)
+    if state.limit != DEFAULT_LIMIT:
+        out["limit"] = str(state.limit)
+    if state.office:
+        out["office"] = state.office
+    return out
+
+
+def format_radius(radius: float) -> str:
+    """Format a radius as the ``radius`` parameter (``"25"``, ``"7.5"``)."""
+    return _format_number(radius, 1)
+
+
+def share_url(base: str, state: ViewState) -> str:
+    """The link that reproduces ``state``: ``base`` without its query and fragment, plus the parameters.
+
+    Commas stay readable; everything else that needs it is percent-encoded (UTF-8).
+
+    Examples
+    --------
+    >>> share_url("http://localhost:8501/?old=1#x", ViewState(lang="uk", q="Дрезден", topics=("asylum",)))
+    'http://localhost:8501/?lang=uk&q=%D0%94%D1%80%D0%B5%D0%B7%D0%B4%D0%B5%D0%BD&topic=asylum'
+    """
+    parts = urlsplit(base or "")
+    query = urlencode(to_params(state), quote_via=quote, safe=",")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
+
+
+def qr_svg(url: str, *, scale: int = 4, title: str = "") -> str:
+    """An inline SVG QR code for ``url`` (error correction M or better), no external references.
+
+    Parameters
+    ----------
+    url
+        The link to encode.
+    scale
+        Size of one module in pixels.
+    title
+        Accessible title of the image (escaped).
+    """
+    code = segno.make(url, error="m", micro=False)
+    svg = code.svg_inline(scale=scale, dark="#000", light="#fff")
+    label = html.escape(title or url, quote=True)
+    # role/aria-label so screen readers announce it; the visible link is always printed beside it.
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+
+
+def qr_png(url: str, *, scale: int = 6) -> bytes:
+    """A PNG QR code for ``url`` (for ``st.image``; segno writes PNG without Pillow)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buffer, kind="png", scale=scale, border=2)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------------------
+# One office as plain facts (shared by the result list and the handout)
+
+
+def tel_href(phone: str) -> str:
+    """A ``tel:`` URI for a German phone number as written ('' if it has too few digits).
+
+    National numbers get the +49 prefix so that the link also works from a foreign SIM card.
+
+    Examples
+    --------
+    >>> tel_href("0351 123 45-6")
+    'tel:+493511234566'
+    """
+    digits = re.sub(r"[^\d+]", "", phone)
+    if digits.startswith("+"):
+        digits = "+" + digits[1:].replace("+", "")
+    elif digits.startswith("00"):
+        digits = "+" + digits[2:]
+    elif digits.startswith("0"):
+        digits = "+49" + digits[1:]
+    return f"tel:{digits}" if len(digits.lstrip("+")) >= 3 else ""
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip()
+
+
+def _float(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _safe_web_url(url: str) -> str:
+    """``url`` if it is an http(s) URL with a host, else '' (never a ``javascript:`` link)."""
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def source_date_parsed(value: str) -> dt.date | None:
+    """The last day a ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` date can stand for (None if invalid).
+
+    The end of the period is used so that "2024" is not called stale on 2 January 2026 with a two-year
+    limit.
+    """
+    match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", value.strip())
+    if not match:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        if month is None:
+            return dt.date(year, 12, 31)
+        if day is None:
+            first = dt.date(year, month, 1)  # validates the month
+            following = dt.date(year + month // 12, month % 12 + 1, 1)
+            return max(first, following - dt.timedelta(days=1))
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class OfficeCard:
+    """The facts of one office as plain text and safe links (escape before rendering as HTML).
+
+    ``notes`` are honest remarks (old or missing source, no address, approximate position) in the
+    interface language; the data values themselves stay as in the (mostly German) source.
+    """
+
+    id: str
+    name: str
+    provider: str
+    kind: str
+    kind_label: str
+    street: str
+    place: str  # "postcode city"
+    distance_km: float | None
+    phones: tuple[tuple[str, str], ...]  # (as written, tel: href or '')
+    emails: tuple[tuple[str, str], ...]  # (address, mailto: href)
+    website: str
+    opening_hours: str
+    languages: tuple[str, ...]  # names in the interface language
+    language_stated: bool
+    precision: str  # geocode_precision code ('' = no location)
+    precision_text: str
+    source_urls: tuple[str, ...]
+    source_date: str
+    as_of_text: str
+    checked_text: str  # "checked <date>" ('' if unknown)
+    stale: bool
+    lat: float | None
+    lon: float | None
+    osm_url: str
+    directions_url: str
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _osm_links(
+    lat: float | None, lon: float | None, precision: str, address: str, origin: tuple[float, float] | None
+) -> tuple[str, str]:
+    """OpenStreetMap links the user may choose to follow (the page itself never contacts OSM).
+
+    With only an approximate position the map link searches the written address instead, and no route
+    is offered: a route to a postcode centre would mislead.
+    """
+    if lat is None or lon is None:
+        return "", ""
+    if precision != "street" and address:
+        return f"https://www.openstreetmap.org/search?query={quote(address)}", ""
+    osm = f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=16/{lat:.5f}/{lon:.5f}"
+    directions = ""
+    if origin is not None and precision == "street":
+        route = quote(f"{origin[0]:.5f},{origin[1]:.5f};{lat:.5f},{lon:.5f}")
+        directions = f"https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route={route}"
+    return osm, directions
+
+
+def office_card(
+    row: Mapping[str, Any],
+    lang: str,
+    *,
+    origin: tuple[float, float] | None = None,
+    today: dt.date | None = None,
+    stale_after_days: int = 730,
+) -> OfficeCard:
+    """The facts of one office (a row of :func:`finder.directory.load_offices` or of a result table).
+
+    Parameters
+    ----------
+    row
+        The office (``dict`` or ``pandas.Series``); ``distance_km`` is used when present.
+    lang
+        Interface language for labels and notes.
+    origin
+        The person's place, for the route link.
+    today
+        Reference date for "old source" (default: today).
+    stale_after_days
+        A source older than this many days is flagged (``settings.stale_after_days``).
+    """
+    get = row.get
+    today = today or dt.date.today()
+    kind = _text(get("kind")) or "OTHER"
+    street = _text(get("street"))
+    place = " ".join(p for p in (_text(get("postcode")), _text(get("city"))) if p)
+    lat, lon = _float(get("lat")), _float(get("lon"))
+    precision = _text(get("geocode_precision")) if lat is not None and lon is not None else ""
+    phones = tuple(
+        (p, tel_href(p))
+        for p in _MULTI_SEPARATOR.split(_text(get("phone")))
+        if p and any(c.isdigit() for c in p)
+    )
+    emails = tuple((e, f"mailto:{quote(e, safe='@.+-_')}") for e in _split(_text(get("email"))) if "@" in e)
+    codes = [c for c in _split(_text(get("languages"))) if c]
+    languages = tuple(i18n.language_name(c, lang) for c in codes)
+    source_urls = tuple(u for u in (_safe_web_url(s) for s in _text(get("source_url")).split(" | ")) if u)
+    source_date = _text(get("source_date"))
+    ends = source_date_parsed(source_date) if source_date else None
+    stale = ends is None or (today - ends).days > stale_after_days
+    as_of = (
+        i18n.t("office.as_of", lang, date=i18n.format_date(source_date, lang))
+        if ends is not None
+        else i18n.t("office.undated", lang)
+    )
+    checked = _text(get("last_checked"))
+    checked_text = (
+        i18n.t("office.checked", lang, date=i18n.format_date(checked, lang))
+        if source_date_parsed(checked) is not None
+        else ""
+    )
+    precision_text = (
+        i18n.precision_label(precision, lang) if precision else i18n.t("office.online_only", lang)
+    )
+    notes: list[str] = []
+    if ends is None:
+        notes.append(i18n.t("office.undated_note", lang))
+    elif stale:
+        years = i18n.format_number(stale_after_days / 365, lang)
+        notes.append(i18n.t("office.outdated", lang, years=years))
+    if not street and not place:
+        notes.append(i18n.t("office.no_address", lang))
+    elif not street:
+        notes.append(i18n.t("office.no_street", lang))
+    osm_url, directions_url = _osm_links(
+        lat, lon, precision, ", ".join(p for p in (street, place) if p), origin
+    )
+    return OfficeCard(
+        id=_text(get("id")),
+        name=_text(get("name")),
+        provider=_text(get("provider")),
+        kind=kind,
+        kind_label=i18n.kind_label(kind, lang),
+        street=street,
+        place=place,
+        distance_km=_float(get("distance_km")) if "distance_km" in row else None,
+        phones=phones,
+        emails=emails,
+        website=_safe_web_url(_text(get("website"))),
+        opening_hours=_text(get("opening_hours")),
+        languages=languages,
+        language_stated=bool(codes),
+        precision=precision,
+        precision_text=precision_text,
+        source_urls=source_urls,
+        source_date=source_date,
+        as_of_text=as_of,
+        checked_text=checked_text,
+        stale=stale,
+        lat=lat,
+        lon=lon,
+        osm_url=osm_url,
+        directions_url=directions_url,
+        notes=tuple(notes),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Static map (inline SVG) and handout
+
+
+def _bounds(points: Sequence[tuple[float, float]], min_span_km: float) -> tuple[float, float, float, float]:
+    """(lat_min, lat_max, lon_min, lon_max) around ``points``, at least ``min_span_km`` wide and high."""
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    lat0, lat1, lon0, lon1 = min(lats), max(lats), min(lons), max(lons)
+    mid = (lat0 + lat1) / 2
+    min_dlat = min_span_km / 111.0
+    min_dlon = min_span_km / (111.0 * max(math.cos(math.radians(mid)), 0.1))
+    pad_lat = max((lat1 - lat0) * 0.12, (min_dlat - (lat1 - lat0)) / 2, 0.0)
+    pad_lon = max((lon1 - lon0) * 0.12, (min_dlon - (lon1 - lon0)) / 2, 0.0)
+    return lat0 - pad_lat, lat1 + pad_lat, lon0 - pad_lon, lon1 + pad_lon
+
+
+def _label_ranges(labels: list[str]) -> str:
+    """Join labels; runs of consecutive numbers become ranges ("1–4, 7")."""
+    if not all(label.isdigit() for label in labels):
+        return ", ".join(labels)
+    numbers = sorted({int(label) for label in labels})
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+
+
+def _group_points(points: Sequence[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """Merge points at the same spot (many offices share a postcode or town point) into one label."""
+    groups: dict[tuple[float, float], list[tuple[float, float, str]]] = {}
+    for lat, lon, label in points:
+        groups.setdefault((round(lat, 4), round(lon, 4)), []).append((lat, lon, label))
+    return [(g[0][0], g[0][1], _label_ranges([p[2] for p in g])) for g in groups.values()]
+
+
+def static_map_svg(
+    districts: Any,
+    points: Sequence[tuple[float, float, str]],
+    *,
+    origin: tuple[float, float] | None = None,
+    width: int = 640,
+    title: str = "",
+    min_span_km: float = 8.0,
+) -> str:
+    """A small SVG map: district outlines, numbered office points and the person's place.
+
+    Parameters
+    ----------
+    districts
+        GeoDataFrame of the district polygons (EPSG:4326, column ``name``) or None.
+    points
+        ``(lat, lon, label)`` of each office; the label (e.g. its number in the list) is drawn beside it.
+    origin
+        The person's place, drawn as a ring.
+    width
+        Width in pixels; the height follows the area's shape.
+    title
+        Accessible title (escaped).
+    min_span_km
+        The view is at least this many km wide and high (so a single point is not a street corner).
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element; all text escaped, no external references.
+    """
+    located = [(lat, lon) for lat, lon, _ in points]
+    if origin is not None:
+        located.append(origin)
+    if not located:
+        return ""
+    lat0, lat1, lon0, lon1 = _bounds(located, min_span_km)
+    kx = math.cos(math.radians((lat0 + lat1) / 2))
+    scale = width / max((lon1 - lon0) * kx, 1e-9)
+    height = max(120, min(int((lat1 - lat0) * scale), 2 * width))
+    scale = min(scale, height / max(lat1 - lat0, 1e-9))
+
+    def xy(lat: float, lon: float) -> tuple[float, float]:
+        return (lon - lon0) * kx * scale, (lat1 - lat) * scale
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{html.escape(title, quote=True)}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" class="static-map" '
+        f'style="max-width:100%;height:auto;background:#e9eef2;border:1px solid #999">',
+        f"<title>{html.escape(title)}</title>",
+    ]
+    if districts is not None and len(districts):
+        box = shapely.box(lon0, lat0, lon1, lat1)
+        names = districts["name"] if "name" in districts.columns else [""] * len(districts)
+        labels = []
+        for name, geometry in zip(names, districts.geometry, strict=True):
+            if geometry is None or geometry.is_empty:
+                continue
+            clipped = geometry.intersection(box)
+            if clipped.is_empty:
+                continue
+            polygons = getattr(clipped, "geoms", [clipped])
+            path = []
+            for polygon in polygons:
+                if polygon.geom_type != "Polygon":
+                    continue
+                for ring in (polygon.exterior, *polygon.interiors):
+                    coords = [xy(lat, lon) for lon, lat in ring.coords]
+                    path.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in coords) + "Z")
+            if path:
+                parts.append(f'<path d="{"".join(path)}" fill="#fbfaf6" stroke="#5a6570" stroke-width="1"/>')
+                anchor = clipped.representative_point()
+                labels.append((xy(anchor.y, anchor.x), _text(name)))
+        for (x, y), name in labels:
+            parts.append(
+                f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" fill="#5a6570" text-anchor="middle" '
+                f'font-family="sans-serif">{html.escape(name)}</text>'
+            )
+    for lat, lon, label in _group_points(points):
+        x, y = xy(lat, lon)
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#44AA99" stroke="#000" stroke-width="1.5"/>'
+        )
+        parts.append(
+            f'<text x="{x + 8:.1f}" y="{y - 6:.1f}" font-size="13" font-weight="bold" '
+            f'font-family="sans-serif" paint-order="stroke" stroke="#fff" stroke-width="3">'
+            f"{html.escape(label)}</text>"
+        )
+    if origin is not None:
+        x, y = xy(*origin)
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="8" fill="none" stroke="#000" stroke-width="3"/>')
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#000"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_HANDOUT_CSS = """
+body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 46em; color: #000; }
+h1 { font-size: 1.5em; margin: 0 0 .2em; } h2 { font-size: 1.15em; margin: 1.2em 0 .4em; }
+.office { border: 1px solid #888; border-radius: 4px; padding: .5em .8em; margin: .6em 0;
+  break-inside: avoid; }
+.office h3 { margin: 0 0 .2em; font-size: 1.05em; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .1em .8em; margin: .3em 0; }
+dt { font-weight: bold; } dd { margin: 0; }
+.note { font-style: italic; } .muted { color: #444; font-size: .9em; }
+.share { display: flex; gap: 1em; align-items: center; break-inside: avoid; }
+.share a { word-break: break-all; }
+[dir=rtl] dl { direction: rtl; }
+bdi, .ltr { unicode-bidi: isolate; }
+@media print { a { color: #000; } .noprint { display: none; } body { margin: 0; } }
+"""
+
+
+def _office_html(number: int, card: OfficeCard, lang: str) -> str:
+    """One office of the handout as an HTML section (every value escaped)."""
+    esc = html.escape
+    t = i18n.t
+    rows: list[tuple[str, str]] = [(t("find.kind_label", lang), esc(card.kind_label))]
+    if card.provider:
+        rows.append((t("office.provider", lang), f"<bdi>{esc(card.provider)}</bdi>"))
+    address = "<br>".join(f'<bdi dir="ltr">{esc(p)}</bdi>' for p in (card.street, card.place) if p)
+    rows.append((t("office.address", lang), address or esc(t("office.online_only", lang))))
+    if card.distance_km is not None:
+        km = t("units.km", lang, km=i18n.format_km(card.distance_km, lang))
+        rows.append((t("office.distance", lang), f'<bdi dir="ltr">{esc(km)}</bdi>'))
+    if card.phones:
+        phones = (
+            f'<a href="{esc(href)}" dir="ltr">{esc(text)}</a>'
+            if href
+            else f'<bdi dir="ltr">{esc(text)}</bdi>'
+            for text, href in card.phones
+        )
+        rows.append((t("office.phone", lang), "<br>".join(phones)))
+    if card.emails:
+        emails = (f'<a href="{esc(href)}" dir="ltr">{esc(text)}</a>' for text, href in card.emails)
+        rows.append((t("office.email", lang), "<br>".join(emails)))
+    if card.website:
+        link = f'<a href="{esc(card.website)}" dir="ltr">{esc(card.website)}</a>'
+        rows.append((t("office.website", lang), link))
+    if card.opening_hours:
+        rows.append((t("office.opening_hours", lang), f"<bdi>{esc(card.opening_hours)}</bdi>"))
+    languages = ", ".join(card.languages) if card.languages else t("office.languages_unknown", lang)
+    rows.append((t("office.languages", lang), esc(languages)))
+    source = esc(" · ".join(x for x in (card.as_of_text, card.checked_text) if x))
+    if card.source_urls:
+        links = (f'<a href="{esc(u)}" dir="ltr">{esc(u)}</a>' for u in card.source_urls)
+        source += "<br>" + "<br>".join(links)
+    rows.append((t("office.source", lang), source))
+    body = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
+    notes = "".join(f'<p class="note">{esc(n)}</p>' for n in (card.precision_text, *card.notes) if n)
+    return (
+        f'<section class="office" data-office-id="{esc(card.id)}">'
+        f"<h3>{number}. <bdi>{esc(card.name)}</bdi></h3><dl>{body}</dl>{notes}</section>"
+    )
+
+
+def handout_html(
+    place: Any,
+    offices: pd.DataFrame,
+    url: str,
+    lang: str,
+    *,
+    responsible: pd.DataFrame | None = None,
+    districts: Any = None,
+    today: dt.date | None = None,
+    stale_after_days: int = 730,
+) -> str:
+    """A self-contained printable page: the chosen offices with full contacts, a map, the link and a QR.
+
+    Print it from the browser (or "save as PDF"); it loads nothing from anywhere.
+
+    Parameters
+    ----------
+    place
+        The person's :class:`finder.core.Place` (or None); its label heads the page.
+    offices
+        The offices to hand over (result rows, in order; ``distance_km`` used when present).
+    url
+        The share link (printed and encoded as a QR code).
+    lang
+        Interface language of the handout.
+    responsible
+        The district's immigration authority and commissioner (listed in their own section).
+    districts
+        District polygons for the static map (GeoDataFrame) or None for no outlines.
+    today
+        Date printed on the handout and used for "old source" notes (default today).
+    stale_after_days
+        See :func:`office_card`.
+
+    Returns
+    -------
+    str
+        A complete HTML document (UTF-8), every data value escaped, no external resources.
+    """
+    esc = html.escape
+    t = i18n.t
+    lang = i18n.resolve_language(lang)
+    today = today or dt.date.today()
+    origin = (place.lat, place.lon) if place is not None else None
+    direction = "rtl" if i18n.is_rtl(lang) else "ltr"
+
+    def cards(frame: pd.DataFrame | None) -> list[OfficeCard]:
+        if frame is None or frame.empty:
+            return []
+        return [
+            office_card(row, lang, origin=origin, today=today, stale_after_days=stale_after_days)
+            for row in frame.to_dict("records")
+        ]
+
+    main = cards(offices)
+    main_ids = {c.id for c in main}
+    extra = [c for c in cards(responsible) if c.id not in main_ids]
+    numbered = list(enumerate(main + extra, start=1))
+    points = [(c.lat, c.lon, str(n)) for n, c in numbered if c.lat is not None and c.lon is not None]
+    map_svg = static_map_svg(districts, points, origin=origin, title=t("view.map", lang))
+    place_text = place.label if place is not None else ""
+    # Isolate the (left-to-right) place name inside right-to-left sentences.
+    place_iso = f"\u2068{place_text}\u2069" if direction == "rtl" else place_text
+    title = t("print.title", lang, place=place_iso) if place_text else t("app.title", lang)
+    created = t("print.created", lang, date=i18n.format_date(today, lang))
+    parts = [
+        f'<!DOCTYPE html><html lang="{esc(lang)}" dir="{direction}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{_HANDOUT_CSS}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="muted">{esc(t("app.title", lang))} · {esc(created)}</p>',
+    ]
+    if map_svg:
+        caption = esc(t("print.map_caption", lang))
+        parts.append(f'<figure>{map_svg}<figcaption class="muted">{caption}</figcaption></figure>')
+    if main:
+        heading = t("results.heading", lang, place=place_iso, n=len(main)) if place_text else ""
+        if heading:
+            parts.append(f"<h2>{esc(heading)}</h2>")
+        if any(c.distance_km is not None for c in main):
+            parts.append(f'<p class="muted">{esc(t("results.straight_line", lang))}</p>')
+        parts.extend(_office_html(n, c, lang) for n, c in numbered[: len(main)])
+    if extra:
+        parts.append(f"<h2>{esc(t('results.responsible_heading', lang))}</h2>")
+        parts.extend(_office_html(n, c, lang) for n, c in numbered[len(main) :])
+    if not main and not extra:
+        parts.append(f"<p>{esc(t('results.no_match', lang))}</p>")
+    qr = qr_svg(url, title=t("share.qr", lang))
+    parts.append(
+        f'<h2>{esc(t("share.button", lang))}</h2><div class="share">{qr}'
+        f'<p>{esc(t("share.qr_help", lang))}<br><a href="{esc(url)}" dir="ltr">{esc(url)}</a></p></div>'
+    )
+    for key in ("about.no_advice", "results.german_notice", "about.attribution"):
+        parts.append(f'<p class="muted">{esc(t(key, lang))}</p>')
+    parts.append("</body></html>")
+    return "".join(parts)

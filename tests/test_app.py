@@ -1,0 +1,262 @@
+"""The Streamlit pages, driven headless with streamlit.testing.v1.AppTest (no browser, no network)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from finder import i18n
+from finder.core import Finder
+from finder.share import parse_params
+from ui.resources import map_click_action
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def finder() -> Finder:
+    return Finder()
+
+
+def run(params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in (params or {}).items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def card_ids(at: AppTest, section: str) -> list[str]:
+    """Office ids of the cards of one section (``result``, ``responsible``, ...), in page order."""
+    pattern = re.compile(rf'class="office-card" data-section="{section}" data-office-id="([^"]+)"')
+    return [m.group(1) for md in at.markdown for m in [pattern.search(md.value)] if m]
+
+
+def headers(at: AppTest) -> list[str]:
+    return [h.value for h in at.header]
+
+
+def test_start_page_without_parameters() -> None:
+    at = run()
+    assert at.title[0].value == i18n.t("app.title", "de")
+    assert at.query_params == {"lang": "de"}  # the language is always in the link
+    assert any(i.value == i18n.t("results.start_hint", "de") for i in at.info)
+    assert i18n.t("results.statewide_heading", "de") in headers(at)
+    assert not at.warning
+
+
+def test_search_by_text_then_filters(finder: Finder) -> None:
+    at = run({"lang": "en"})
+    at.text_input(key="place_text").input("Görlitz")
+    at.button(key="place_submit").click().run()
+    assert at.query_params == {"lang": "en", "q": "Görlitz"}
+    assert i18n.t("results.heading", "en", place="Görlitz", n=10) in headers(at)
+    assert len(card_ids(at, "result")) == 10
+
+    at.pills(key="topics").set_value(["asylum"]).run()
+    assert at.query_params["topic"] == "asylum"
+    ids = card_ids(at, "result")
+    offices = finder.offices.set_index("id")
+    assert ids and all("asylum" in offices.loc[i, "topics"].split(";") for i in ids)
+
+    at.pills(key="topics").set_value([]).run()
+    at.number_input(key="age").set_value(19).run()
+    assert at.query_params["age"] == "19"
+    kinds = {offices.loc[i, "kind"] for i in card_ids(at, "result")}
+    assert "MBE" not in kinds  # 12–27 go to the JMD, not the MBE
+
+    at.selectbox(key="distance").set_value("10:50").run()
+    assert (at.query_params["radius"], at.query_params["limit"]) == ("10", "50")
+    far = [i for i in card_ids(at, "result") if offices.loc[i, "district"] != "Görlitz"]
+    assert not far
+
+    at.multiselect(key="kinds").set_value(["JMD"]).run()
+    assert at.query_params["kind"] == "JMD"
+    assert {offices.loc[i, "kind"] for i in card_ids(at, "result")} <= {"JMD"}
+
+    at.button(key="reset_filters").click().run()
+    assert at.query_params == {"lang": "en", "q": "Görlitz"}
+
+
+def test_responsible_and_statewide_are_always_shown(finder: Finder) -> None:
+    at = run({"lang": "en", "q": "01067"})
+    responsible = card_ids(at, "responsible")
+    expected = finder.responsible(finder.locate("01067"))["id"].tolist()
+    assert expected and [i for i in expected if i in responsible] == [i for i in responsible if i in expected]
+    assert i18n.t("results.responsible_heading", "en") in headers(at)
+    assert i18n.t("results.statewide_heading", "en") in headers(at)
+    assert card_ids(at, "statewide")
+
+
+def test_url_round_trip() -> None:
+    params = {
+        "lang": "tr",
+        "q": "Plauen",
+        "topic": "asylum,work",
+        "language": "ar",
+        "kind": "FSA,MBE",
+        "age": "35",
+        "radius": "25",
+        "limit": "50",
+    }
+    at = run(params)
+    assert at.query_params == params
+    assert at.selectbox(key="ui_lang").value == "tr"
+    assert at.text_input(key="place_text").value == "Plauen"
+    assert at.pills(key="topics").value == ["asylum", "work"]
+    assert at.multiselect(key="languages").value == ["ar"]
+    assert at.multiselect(key="kinds").value == ["FSA", "MBE"]
+    assert at.number_input(key="age").value == 35
+    assert at.selectbox(key="distance").value == "25:50"
+    assert not at.warning
+    # A rerun changes nothing.
+    at.run()
+    assert at.query_params == params
+
+
+def test_place_as_coordinates_and_selected_office(finder: Finder) -> None:
+    at = run({"lang": "en", "at": "51.33962,12.37129"})
+    here = i18n.t("map.you_are_here", "en")
+    assert any(here in m.value and "Leipzig" in m.value for m in at.markdown)
+    first = card_ids(at, "result")[0]
+    at.button(key=f"show-result-{first}").click().run()
+    assert at.query_params["office"] == first
+    assert at.subheader[0].value.endswith(i18n.t("results.selected", "en"))
+    assert any(f'data-office-id="{first}"' in m.value for m in at.markdown)
+    at.button(key="clear_selection").click().run()
+    assert "office" not in at.query_params
+
+
+def test_office_from_link_is_shown_even_without_place(finder: Finder) -> None:
+    office = finder.offices["id"].iloc[0]
+    at = run({"lang": "de", "office": office})
+    assert at.query_params == {"lang": "de", "office": office}
+    assert at.button(key="clear_selection")
+
+
+def test_ambiguous_place_offers_candidates_saxony_first() -> None:
+    at = run({"lang": "de", "q": "Neustadt"})
+    pick = at.radio(key="place_pick")
+    labels = pick.options
+    assert len(labels) > 2
+    assert "Sächsische Schweiz" in labels[0] or "Vogtland" in labels[0]
+    pick.set_value(1).run()
+    assert at.query_params["q"] == labels[1]
+    assert "at" in at.query_params
+    assert not at.radio  # picked: no more question
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lang": "xx", "age": "old", "radius": "-5", "topic": "nonsense", "at": "1000,2000"},
+        {"office": "does-not-exist", "limit": "9999", "language": "🙂", "q": "x" * 500, "kind": "<script>"},
+    ],
+)
+def test_bad_parameters_give_a_notice_not_an_error(params: dict[str, str]) -> None:
+    at = run(params)
+    assert len(at.warning) == 1
+    notice = at.warning[0].value
+    _, invalid = parse_params(params)
+    if "office" in params:
+        invalid.append("office")
+    assert all(name in notice for name in invalid)
+    # The address bar is cleaned: only valid values (and the language) remain.
+    assert set(at.query_params) <= {"lang", *(k for k in params if k not in invalid)}
+    # The notice goes away once the person changes something.
+    at.pills(key="topics").set_value(["work"]).run()
+    assert not at.warning
+
+
+def test_place_not_found_or_outside_saxony_is_said() -> None:
+    at = run({"lang": "en", "q": "Xyzzyville"})
+    assert at.error[0].value == i18n.t("results.not_found", "en", query="Xyzzyville")
+    at.text_input(key="place_text").input("Berlin")
+    at.button(key="place_submit").click().run()
+    assert not at.error
+    assert any(w.value == i18n.t("results.outside_saxony", "en", place="Berlin") for w in at.warning)
+
+
+@pytest.mark.parametrize("lang", list(i18n.LANGUAGES))
+def test_every_language_renders(lang: str) -> None:
+    at = run({"lang": lang, "q": "Дрезден" if lang in ("uk", "ru") else "Dresden", "topic": "asylum"})
+    assert at.title[0].value == i18n.t("app.title", lang)
+    assert i18n.t("results.responsible_heading", lang) in headers(at)
+    assert at.pills(key="topics").label == i18n.t("find.topics_label", lang)
+    css = "".join(h.value for h in at.html)
+    assert ("direction: rtl" in css) == (lang in ("ar", "fa"))
+    german_notice = [c.value for c in at.caption if i18n.t("results.german_notice", lang) in c.value]
+    assert bool(german_notice) == (lang != "de")
+    # No untranslated key leaks into the page.
+    text = " ".join([*(m.value for m in at.markdown), *(c.value for c in at.caption), *headers(at)])
+    leaked = [
+        k
+        for k in i18n.catalogue("en")
+        if k.split(".")[0] in ("office", "results", "map", "find") and k in text
+    ]
+    assert not leaked
+
+
+def test_switching_language_keeps_the_search() -> None:
+    at = run({"lang": "de", "q": "Chemnitz", "topic": "work"})
+    at.selectbox(key="ui_lang").set_value("fa").run()
+    assert at.query_params == {"lang": "fa", "q": "Chemnitz", "topic": "work"}
+    assert at.title[0].value == i18n.t("app.title", "fa")
+    assert "direction: rtl" in "".join(h.value for h in at.html)
+
+
+def test_share_section_has_link_qr_and_handout() -> None:
+    at = run({"lang": "en", "q": "Leipzig", "topic": "work"})
+    link = at.code[0].value
+    assert link.endswith("?lang=en&q=Leipzig&topic=work")
+    assert at.image  # the QR code
+    assert at.download_button(key="handout")
+
+
+def test_about_page_renders_in_every_language() -> None:
+    at = run({"lang": "en"})
+    for lang in i18n.LANGUAGES:
+        at.switch_page("ui/pages/about.py")
+        at.selectbox(key="ui_lang").set_value(lang) if at.selectbox else None
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.title[0].value == i18n.t("about.title", lang)
+        assert any(i18n.t("about.attribution", lang) in m.value for m in at.markdown)
+
+
+# ------------------------------------------------------------------------------------------ map clicks
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({"id": ["a", "b", "c"], "lat": [51.0, 51.0, 51.2], "lon": [13.0, 13.0, 13.2]})
+
+
+def test_marker_click_selects_and_cycles_through_shared_markers() -> None:
+    handled: dict = {}
+    value = {"last_object_clicked": {"lat": 51.0, "lng": 13.0}, "last_clicked": None}
+    assert map_click_action(value, handled, _frame(), None) == ("office", "a")
+    assert map_click_action(value, handled, _frame(), "a") is None  # same click again: nothing new
+    handled.clear()
+    assert map_click_action(value, handled, _frame(), "a") == ("office", "b")
+
+
+def test_click_on_empty_map_or_district_sets_the_place() -> None:
+    handled: dict = {}
+    value = {"last_object_clicked": None, "last_clicked": {"lat": 51.5, "lng": 13.5}}
+    assert map_click_action(value, handled, _frame(), "a") == ("place", (51.5, 13.5))
+    assert map_click_action(value, handled, _frame(), "a") is None
+    district = {"last_object_clicked": {"lat": 50.9, "lng": 12.9}, "last_clicked": {"lat": 50.9, "lng": 12.9}}
+    assert map_click_action(district, handled, _frame(), None) == ("place", (50.9, 12.9))
+
+
+@pytest.mark.parametrize(
+    "value", [None, "x", {}, {"last_clicked": {"lat": "a", "lng": 1}}, {"last_clicked": 5}]
+)
+def test_odd_component_values_do_nothing(value: object) -> None:
+    assert map_click_action(value, {}, _frame(), None) is None

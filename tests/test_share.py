@@ -1,0 +1,405 @@
+"""URL state, QR codes, office facts and the printable handout (finder.share)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from finder import i18n
+from finder.core import Place
+from finder.share import (
+    DEFAULT_LIMIT,
+    ISO_639_1,
+    PARAM_NAMES,
+    ViewState,
+    format_at,
+    handout_html,
+    office_card,
+    parse_at,
+    parse_params,
+    qr_png,
+    qr_svg,
+    share_url,
+    source_date_parsed,
+    static_map_svg,
+    tel_href,
+    to_params,
+)
+from finder.vocab import KINDS, TOPICS
+
+TODAY = dt.date(2026, 11, 28)
+
+
+# ------------------------------------------------------------------------------------------ parsing
+
+
+def test_empty_mapping_gives_defaults() -> None:
+    assert parse_params({}) == (ViewState(), [])
+    assert to_params(ViewState()) == {}
+
+
+def test_full_set_of_parameters() -> None:
+    state, invalid = parse_params(
+        {
+            "lang": "uk",
+            "q": "  Дрезден  ",
+            "at": "51.050891,13.738320",
+            "topic": "asylum, work",
+            "language": "AR;fa",
+            "kind": "mbe,jmd",
+            "age": "19",
+            "radius": "7.5",
+            "limit": "5",
+            "office": "mbe-caritas-dresden",
+        }
+    )
+    assert invalid == []
+    assert state == ViewState(
+        lang="uk",
+        q="Дрезден",
+        at=(51.05089, 13.73832),
+        topics=("asylum", "work"),
+        languages=("ar", "fa"),
+        kinds=("MBE", "JMD"),
+        age=19,
+        radius=7.5,
+        limit=5,
+        office="mbe-caritas-dresden",
+    )
+
+
+def test_invalid_values_fall_back_and_are_named_in_order() -> None:
+    state, invalid = parse_params(
+        {
+            "office": "<script>",
+            "age": "-3",
+            "lang": "klingon",
+            "radius": "0",
+            "limit": "500",
+            "at": "91,13",
+            "topic": "asylum,nonsense",
+            "q": "x" * 201,
+        }
+    )
+    assert invalid == ["lang", "q", "at", "topic", "age", "radius", "limit", "office"]
+    assert state == ViewState(topics=("asylum",))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("age", "1e3"),
+        ("age", "٣٠"),  # Arabic-Indic digits are not accepted as a number
+        ("age", "121"),
+        ("radius", "nan"),
+        ("radius", "inf"),
+        ("radius", "501"),
+        ("limit", "0"),
+        ("at", "51.0"),
+        ("at", "nan,13"),
+        ("at", "51,13,1"),
+        ("q", "Dres\x00den"),
+        ("office", "Mbe Dresden"),
+        ("language", "xx"),
+        ("kind", "FOO"),
+    ],
+)
+def test_single_invalid_values(name: str, value: str) -> None:
+    state, invalid = parse_params({name: value})
+    assert invalid == [name]
+    assert to_params(state) == {}
+
+
+def test_unknown_names_and_non_text_are_ignored_quietly() -> None:
+    state, invalid = parse_params({"fbclid": "abc", 3: "x", "utm_source": ["a", "b"]})
+    assert (state, invalid) == (ViewState(), [])
+    state, invalid = parse_params({"age": 12, "q": None})  # not text: invalid, no exception
+    assert state == ViewState()
+    assert invalid == ["q", "age"]
+
+
+def test_repeated_parameters() -> None:
+    # Comma lists join repeated values; single values take the last one (as st.query_params does).
+    state, invalid = parse_params({"topic": ["asylum", "work,asylum"], "age": ["12", "30"]})
+    assert state.topics == ("asylum", "work")
+    assert state.age == 30
+    assert invalid == []
+
+
+def test_at_helpers() -> None:
+    assert parse_at(" 51.1 , 13.2 ") == (51.1, 13.2)
+    assert parse_at("abc") is None
+    assert format_at((51.05089, 13.7)) == "51.05089,13.7"
+    assert format_at((-0.0, 0.0)) in ("-0,0", "0,0")
+
+
+def test_to_params_omits_defaults_and_orders_names() -> None:
+    params = to_params(ViewState(lang="de", limit=DEFAULT_LIMIT, radius=25.0, topics=("work",)))
+    assert params == {"lang": "de", "topic": "work", "radius": "25"}
+    assert list(params) == [n for n in PARAM_NAMES if n in params]
+
+
+# A strategy for normalised states (what parse_params returns).
+def _unique(elements: tuple[str, ...] | list[str]) -> st.SearchStrategy[tuple[str, ...]]:
+    return st.lists(st.sampled_from(sorted(elements)), unique=True, max_size=4).map(tuple)
+
+
+_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Zs")) | st.just(" "), max_size=40
+).map(lambda s: " ".join(s.split()))
+_coord = st.tuples(
+    st.floats(-90, 90, allow_nan=False).map(lambda x: round(x, 5) + 0.0),
+    st.floats(-180, 180, allow_nan=False).map(lambda x: round(x, 5) + 0.0),
+)
+states = st.builds(
+    ViewState,
+    lang=st.none() | st.sampled_from(sorted(i18n.LANGUAGES)),
+    q=_text,
+    at=st.none() | _coord,
+    topics=_unique(TOPICS),
+    languages=_unique(sorted(ISO_639_1)),
+    kinds=_unique(KINDS),
+    age=st.none() | st.integers(0, 120),
+    radius=st.none() | st.integers(1, 5000).map(lambda x: x / 10),
+    limit=st.integers(1, 50),
+    office=st.none() | st.from_regex(r"[a-z0-9][a-z0-9-]{0,30}", fullmatch=True),
+)
+
+
+@given(states)
+@settings(max_examples=300, deadline=None)
+def test_round_trip(state: ViewState) -> None:
+    assert parse_params(to_params(state)) == (state, [])
+
+
+@given(states)
+@settings(max_examples=100, deadline=None)
+def test_share_url_round_trip(state: ViewState) -> None:
+    url = share_url("https://finder.example/app?old=1#frag", state)
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc, parts.path, parts.fragment) == ("https", "finder.example", "/app", "")
+    params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    assert parse_params(params) == (state, [])
+
+
+_values = st.text(max_size=30) | st.lists(st.text(max_size=10), max_size=3) | st.integers() | st.none()
+
+
+@given(st.dictionaries(st.sampled_from([*PARAM_NAMES, "x"]) | st.text(max_size=8), _values, max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_arbitrary_parameters_never_raise(mapping: dict) -> None:
+    state, invalid = parse_params(mapping)
+    assert set(invalid) <= set(PARAM_NAMES)
+    # Whatever came in, the result is a clean state that survives a round trip.
+    assert parse_params(to_params(state)) == (state, [])
+
+
+def test_share_url_keeps_commas_and_encodes_the_rest() -> None:
+    url = share_url(
+        "http://localhost:8501/", ViewState(lang="ar", q="لايبزيغ & Co", topics=("asylum", "work"))
+    )
+    assert url.startswith("http://localhost:8501/?lang=ar&q=")
+    assert "topic=asylum,work" in url
+    assert " " not in url
+    assert "&Co" not in url
+
+
+# ------------------------------------------------------------------------------------------ QR codes
+
+
+def test_qr_svg_is_inline_and_labelled() -> None:
+    svg = qr_svg("http://localhost:8501/?q=Görlitz", title='Scan "me" <now>')
+    assert svg.startswith("<svg ")
+    assert 'role="img"' in svg
+    assert 'aria-label="Scan &quot;me&quot; &lt;now&gt;"' in svg
+    assert "<path" in svg
+    assert "href" not in svg  # nothing external
+
+
+def test_qr_png() -> None:
+    assert qr_png("http://localhost:8501/").startswith(b"\x89PNG\r\n\x1a\n")
+
+
+# ------------------------------------------------------------------------------------------ office facts
+
+
+@pytest.mark.parametrize(
+    ("phone", "href"),
+    [
+        ("0351 4886009", "tel:+493514886009"),
+        ("+49 (0)341 123", "tel:+490341123"),
+        ("0049 371 1", "tel:+493711"),
+        ("03437 984 4731", "tel:+4934379844731"),
+        ("12", ""),
+    ],
+)
+def test_tel_href(phone: str, href: str) -> None:
+    assert tel_href(phone) == href
+
+
+def test_source_date_parsed_uses_end_of_period() -> None:
+    assert source_date_parsed("2024") == dt.date(2024, 12, 31)
+    assert source_date_parsed("2024-02") == dt.date(2024, 2, 29)
+    assert source_date_parsed("2023-12") == dt.date(2023, 12, 31)
+    assert source_date_parsed("2024-05-17") == dt.date(2024, 5, 17)
+    assert source_date_parsed("2024-13") is None
+    assert source_date_parsed("spring") is None
+
+
+def _row(**changes: object) -> dict:
+    row = {
+        "id": "mbe-test",
+        "name": "Migrationsberatung <b>Test</b>",
+        "provider": "Träger e.V.",
+        "kind": "MBE",
+        "street": "Hauptstraße 1",
+        "postcode": "01067",
+        "city": "Dresden",
+        "phone": "0351 123456; 0351 654321",
+        "email": "info@example.org",
+        "website": "https://example.org/mbe",
+        "languages": "ar;fa",
+        "opening_hours": "Mo 9-12",
+        "source_url": "https://example.org/a | javascript:alert(1)",
+        "source_date": "2025-06",
+        "last_checked": "2026-11-28",
+        "lat": 51.05,
+        "lon": 13.74,
+        "geocode_precision": "street",
+        "distance_km": 1.234,
+    }
+    row.update(changes)
+    return row
+
+
+def test_office_card_facts() -> None:
+    card = office_card(_row(), "en", origin=(51.0, 13.7), today=TODAY)
+    assert card.kind_label == i18n.kind_label("MBE", "en")
+    assert card.phones == (("0351 123456", "tel:+49351123456"), ("0351 654321", "tel:+49351654321"))
+    assert card.emails == (("info@example.org", "mailto:info@example.org"),)
+    assert card.languages == ("Arabic", "Persian")
+    assert card.language_stated
+    assert card.source_urls == ("https://example.org/a",)  # a javascript: URL is never a link
+    assert card.as_of_text == i18n.t("office.as_of", "en", date="June 2025")
+    assert card.checked_text == i18n.t("office.checked", "en", date="November 28, 2026")
+    assert not card.stale
+    assert card.notes == ()
+    assert card.precision_text == i18n.precision_label("street", "en")
+    assert card.osm_url.startswith("https://www.openstreetmap.org/?mlat=51.05000&mlon=13.74000")
+    assert "route=51.00000%2C13.70000%3B51.05000%2C13.74000" in card.directions_url
+    assert card.distance_km == pytest.approx(1.234)
+
+
+def test_office_card_honest_notes() -> None:
+    old = office_card(_row(source_date="2019"), "en", today=TODAY)
+    assert old.stale
+    assert old.notes == (i18n.t("office.outdated", "en", years="2"),)
+    undated = office_card(_row(source_date="", street=""), "en", today=TODAY)
+    assert undated.stale
+    assert undated.as_of_text == i18n.t("office.undated", "en")
+    assert undated.notes == (i18n.t("office.undated_note", "en"), i18n.t("office.no_street", "en"))
+    nowhere = office_card(
+        _row(street="", postcode="", city="", lat=None, lon=float("nan"), languages="", website="ftp://x"),
+        "de",
+        today=TODAY,
+    )
+    assert i18n.t("office.no_address", "de") in nowhere.notes
+    assert nowhere.precision_text == i18n.t("office.online_only", "de")
+    assert (nowhere.osm_url, nowhere.directions_url, nowhere.website) == ("", "", "")
+    assert not nowhere.language_stated
+
+
+def test_office_card_approximate_position_links_to_a_search_not_a_route() -> None:
+    card = office_card(_row(geocode_precision="postcode"), "en", origin=(51.0, 13.7), today=TODAY)
+    assert (
+        card.osm_url == "https://www.openstreetmap.org/search?query=Hauptstra%C3%9Fe%201%2C%2001067%20Dresden"
+    )
+    assert card.directions_url == ""
+
+
+def test_office_card_accepts_a_series_without_distance() -> None:
+    card = office_card(pd.Series(_row()).drop("distance_km"), "ar", today=TODAY)
+    assert card.distance_km is None
+    assert card.languages == (i18n.language_name("ar", "ar"), i18n.language_name("fa", "ar"))
+
+
+# ------------------------------------------------------------------------------------------ handout
+
+
+def _districts() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"name": ["Dresden <city>", "Elsewhere"]},
+        geometry=[shapely.box(13.6, 50.95, 13.9, 51.15), shapely.box(20, 50, 21, 51)],
+        crs="EPSG:4326",
+    )
+
+
+def test_static_map_svg() -> None:
+    svg = static_map_svg(
+        _districts(), [(51.05, 13.74, "1"), (51.06, 13.75, "2 <b>")], origin=(51.0, 13.7), title="Map & more"
+    )
+    assert svg.startswith("<svg ")
+    assert svg.count("<circle") == 4  # two offices, origin ring and dot
+    assert "Dresden &lt;city&gt;" in svg
+    assert "Elsewhere" not in svg  # outside the view
+    assert "2 &lt;b&gt;" in svg
+    assert 'aria-label="Map &amp; more"' in svg
+    assert static_map_svg(None, []) == ""
+    # Offices at one point share a marker whose label lists them.
+    shared = static_map_svg(None, [(51.0, 13.0, str(n)) for n in (1, 2, 3, 4, 7, 8)] + [(51.1, 13.1, "5")])
+    assert shared.count("<circle") == 2
+    assert ">1–4, 7, 8</text>" in shared
+
+
+def _place() -> Place:
+    return Place(
+        query="Dresden",
+        label="Dresden <script>",
+        lat=51.05,
+        lon=13.74,
+        district="Dresden",
+        precision="place",
+        in_saxony=True,
+        source="offline",
+    )
+
+
+@pytest.mark.parametrize("lang", sorted(i18n.LANGUAGES))
+def test_handout_html_is_escaped_self_contained_and_complete(lang: str) -> None:
+    offices = pd.DataFrame(
+        [_row(), _row(id="jmd-2", name="Zweite & <i>Stelle</i>", notes="<script>alert(1)</script>")]
+    )
+    responsible = pd.DataFrame([_row(id="abh-x", kind="ABH", name="Ausländerbehörde X", distance_km=None)])
+    url = "http://localhost:8501/?q=Dresden&office=mbe-test"
+    page = handout_html(
+        _place(), offices, url, lang, responsible=responsible, districts=_districts(), today=TODAY
+    )
+    assert page.startswith("<!DOCTYPE html>")
+    assert f'<html lang="{lang}" dir="{"rtl" if i18n.is_rtl(lang) else "ltr"}">' in page
+    assert "<script" not in page.lower().replace("&lt;script", "")
+    assert "Migrationsberatung &lt;b&gt;Test&lt;/b&gt;" in page
+    assert "Zweite &amp; &lt;i&gt;Stelle&lt;/i&gt;" in page
+    assert "Dresden &lt;script&gt;" in page
+    assert "Ausländerbehörde X" in page
+    assert 'href="tel:+49351123456"' in page
+    assert 'href="mailto:info@example.org"' in page
+    assert html.escape(url) in page
+    assert page.count("<svg") == 2  # the static map and the QR code
+    # Self-contained: no scripts, stylesheets, images or frames from anywhere.
+    assert not re.search(r"<(?:script|link|img|iframe)\b|\bsrc=|url\(", page, re.IGNORECASE)
+    assert i18n.t("results.responsible_heading", lang) in html.unescape(page)
+
+
+def test_handout_without_place_or_offices() -> None:
+    page = handout_html(None, pd.DataFrame(), "http://localhost:8501/", "de", today=TODAY)
+    assert i18n.t("results.no_match", "de") in html.unescape(page)
+    assert page.count("<svg") == 1  # only the QR code

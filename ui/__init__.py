@@ -1,0 +1,1 @@
+"""The Streamlit user interface (pages in ``ui/pages``); the logic lives in the ``finder`` package."""

@@ -1,0 +1,655 @@
+"""Find help: where am I, what do I need → the nearest offices as a list and a map, shareable.
+
+The page only arranges widgets and output; searching, geocoding, URL state and the map are the
+``finder`` package's. Everything the person chooses lives in the view state (``finder.share.ViewState``),
+which is mirrored into the URL at the end of every run.
+
+Stable widget keys (for tests and links): ``ui_lang``, ``place_text`` (in form ``where_form``, submit
+``place_submit``), ``geolocate``, ``place_pick``, ``topics``, ``languages``, ``age``, ``distance``,
+``kinds``, ``reset_filters``, ``osm_tiles``, ``map``, ``clear_selection``, ``handout``; office cards are
+containers ``result-<id>``, ``responsible-<id>``, ``statewide-<id>``, ``selected-<id>`` with buttons
+``show-<section>-<id>``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import os
+import time
+from urllib.parse import urlsplit
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from finder import i18n, share
+from finder.core import Finder, LocateError, Place
+from finder.map import build_map, map_payload_bytes
+from finder.vocab import KINDS, TOPICS
+from ui import resources as res
+
+#: The "Distance" choices as ``"<radius km>:<at most N>"`` (empty radius: no radius), see
+#: :func:`distance_choice`.
+DISTANCE_CHOICES: tuple[str, ...] = (":5", ":10", ":20", "5:50", "10:50", "25:50", "50:50")
+#: Languages of counselling offered besides those in the directory (common among newcomers to Saxony).
+EXTRA_LANGUAGES: tuple[str, ...] = (
+    "de", "en", "uk", "ru", "ar", "fa", "tr", "vi", "fr", "es", "ps", "ti", "ku", "so", "sq", "ro", "pl",
+    "bg", "sr", "hr", "bs", "ur", "hi", "zh", "ka", "hy", "az", "it", "pt", "hu", "cs", "ku",
+)  # fmt: skip
+#: OpenStreetMap's standard tiles, used only after the person switches them on.
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+MAP_HEIGHT = 450
+#: Filter widget keys and their "empty" values (for seeding and "Reset filters").
+FILTER_DEFAULTS: dict[str, object] = {"topics": [], "languages": [], "kinds": [], "age": None}
+
+WIDGETS_SEEDED = "_widgets_seeded"
+MAP_FRAME_KEY = "_map_frame"
+MAP_HANDLED_KEY = "_map_handled"
+MAP_SIGNATURE_KEY = "_map_signature"
+GEO_MESSAGE_KEY = "_geo_message"
+CANDIDATES_KEY = "_candidates"
+#: Decimals kept of a position from the device or a map click (3: about 100 m).
+PLACE_DECIMALS = 3
+
+
+def t(key: str, **kwargs: object) -> str:
+    """Translate into the session's interface language."""
+    return i18n.t(key, res.current_lang(), **kwargs)
+
+
+# --------------------------------------------------------------------------------------------------
+# Callbacks: they run before the script, so they may set other widgets' values.
+
+
+def _coarse(at: tuple[float, float] | None) -> tuple[float, float] | None:
+    """Round a device or map position to about 100 m.
+
+    That is enough to find the nearest offices, and a shared link does not give away someone's door.
+    """
+    if at is None:
+        return None
+    return (round(at[0], PLACE_DECIMALS), round(at[1], PLACE_DECIMALS))
+
+
+def _isolate(text: str) -> str:
+    """On right-to-left pages, isolate left-to-right data (place names) inside a translated sentence.
+
+    Without it "Leipzig: 10" is laid out as one left-to-right run and the number jumps to the wrong side.
+    """
+    return f"\u2068{text}\u2069" if i18n.is_rtl(res.current_lang()) else text
+
+
+def _choose_place(*, q: str = "", at: tuple[float, float] | None = None) -> None:
+    res.set_view(q=q, at=at, office=None)
+    st.session_state["place_text"] = q
+    st.session_state.pop("place_pick", None)
+
+
+def _on_place_submit() -> None:
+    text = " ".join(str(st.session_state.get("place_text") or "").split())[: share.MAX_QUERY_LENGTH]
+    _choose_place(q=text)
+
+
+def _on_place_pick() -> None:
+    choice = st.session_state.get("place_pick")
+    candidates = st.session_state.get(CANDIDATES_KEY) or []
+    if isinstance(choice, int) and 0 <= choice < len(candidates):
+        label, lat, lon = candidates[choice]
+        _choose_place(q=label, at=share.parse_at(f"{lat},{lon}"))
+
+
+def _on_located() -> None:
+    value = (st.session_state.get("geolocate") or {}).get("located") or {}
+    at = share.parse_at(f"{value.get('lat')},{value.get('lon')}") if isinstance(value, dict) else None
+    at = _coarse(at)
+    if at is None:
+        st.session_state[GEO_MESSAGE_KEY] = "find.locate_failed"
+        return
+    st.session_state.pop(GEO_MESSAGE_KEY, None)
+    _choose_place(at=at)
+
+
+def _on_locate_failed() -> None:
+    st.session_state[GEO_MESSAGE_KEY] = "find.locate_failed"
+
+
+def distance_choice(radius: float | None, limit: int) -> str:
+    """The "Distance" option for a radius and a limit (``"25:50"``, ``":10"``)."""
+    return f"{share.format_radius(radius) if radius is not None else ''}:{limit}"
+
+
+def parse_distance_choice(choice: object) -> tuple[float | None, int]:
+    """(radius, limit) of a "Distance" option; anything unexpected gives the defaults."""
+    state, _ = share.parse_params(dict(zip(("radius", "limit"), str(choice).split(":"), strict=False)))
+    return state.radius, state.limit
+
+
+def _on_filter_change() -> None:
+    radius, limit = parse_distance_choice(st.session_state.get("distance"))
+    res.set_view(
+        topics=tuple(st.session_state.get("topics") or ()),
+        languages=tuple(st.session_state.get("languages") or ()),
+        kinds=tuple(st.session_state.get("kinds") or ()),
+        age=st.session_state.get("age"),
+        radius=radius,
+        limit=limit,
+    )
+
+
+def _on_reset_filters() -> None:
+    for key, value in FILTER_DEFAULTS.items():
+        st.session_state[key] = value
+    st.session_state["distance"] = distance_choice(None, share.DEFAULT_LIMIT)
+    _on_filter_change()
+
+
+def _select_office(office_id: str | None) -> None:
+    res.set_view(office=office_id)
+
+
+def _on_map_change() -> None:
+    """A click on a marker selects its office; a click elsewhere on the map sets the place."""
+    handled = st.session_state.setdefault(MAP_HANDLED_KEY, {})
+    action = res.map_click_action(
+        st.session_state.get("map"), handled, st.session_state.get(MAP_FRAME_KEY), res.ensure_view().office
+    )
+    if action is None:
+        return
+    kind, value = action
+    if kind == "office":
+        _select_office(value)
+    else:
+        _choose_place(at=_coarse(value))
+
+
+# --------------------------------------------------------------------------------------------------
+# Place
+
+
+def _saxony_first(place: Place) -> tuple[Place, list[Place]]:
+    """The place and its alternatives, places in Saxony first (this service covers Saxony)."""
+    candidates = [dataclasses.replace(place, alternatives=()), *place.alternatives]
+    candidates.sort(key=lambda p: not p.in_saxony)
+    return candidates[0], candidates[1:]
+
+
+def resolve_place(finder: Finder, view: share.ViewState) -> tuple[Place | None, list[Place], str | None]:
+    """The person's place, other candidates for ambiguous text, and a message if nothing was found."""
+    if view.at is not None:
+        try:
+            place = finder.place_at(*view.at)
+        except LocateError:
+            return None, [], t("results.not_found", query=share.format_at(view.at))
+        if view.q:
+            place = dataclasses.replace(place, label=view.q, query=view.q)
+        return place, [], None
+    if view.q:
+        try:
+            place = finder.locate(view.q)
+        except LocateError:
+            return None, [], t("results.not_found", query=view.q)
+        best, others = _saxony_first(place)
+        return best, others, None
+    return None, [], None
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering helpers
+
+
+def _seed_widgets(view: share.ViewState) -> None:
+    """Give the widgets the view's values when they are (re)created (first run, back from another page)."""
+    seeds: dict[str, object] = {
+        "place_text": view.q,
+        "topics": list(view.topics),
+        "languages": list(view.languages),
+        "kinds": list(view.kinds),
+        "age": view.age,
+        "distance": distance_choice(view.radius, view.limit),
+    }
+    for key, value in seeds.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def _distance_label(choice: str, lang: str) -> str:
+    radius, limit = parse_distance_choice(choice)
+    parts = []
+    if radius is not None:
+        km = i18n.format_number(radius, lang, 1 if radius % 1 else 0)
+        parts.append(i18n.t("find.distance_within", lang, km=km))
+    if radius is None or limit != share.MAX_LIMIT:
+        parts.append(i18n.t("find.distance_nearest", lang, n=limit))
+    return ", ".join(parts)
+
+
+def _language_options(finder: Finder, lang: str) -> list[str]:
+    in_data = {c for cell in finder.offices["languages"] for c in str(cell).split(";") if c}
+    codes = (in_data | set(EXTRA_LANGUAGES)) & share.ISO_639_1
+    return sorted(codes, key=lambda c: i18n.language_name(c, lang).casefold())
+
+
+def _language_option_label(code: str, lang: str) -> str:
+    name, own = i18n.language_name(code, lang), i18n.language_name(code, code)
+    return name if own in (name, code) else f"{name} · {own}"
+
+
+def _domain(url: str) -> str:
+    return urlsplit(url).netloc.removeprefix("www.") or url
+
+
+def card_html(card: share.OfficeCard, lang: str, number: int | None = None, section: str = "") -> str:
+    """One office as HTML for ``st.markdown(unsafe_allow_html=True)``; every data value escaped.
+
+    Data values are marked ``lang="de"`` (they are as published, mostly German) so that screen readers
+    pronounce them correctly; numbers, addresses and links are isolated left-to-right on RTL pages.
+    """
+    e = res.esc
+    rows: list[tuple[str, str]] = []
+    if card.distance_km is not None:
+        km = i18n.t("units.km", lang, km=i18n.format_km(card.distance_km, lang))
+        rows.append((i18n.t("office.distance", lang), f'<span class="ltr">{e(km)}</span>'))
+    address = "<br>".join(e(p) for p in (card.street, card.place) if p)
+    rows.append(
+        (
+            i18n.t("office.address", lang),
+            f'<span class="ltr" lang="de">{address}</span>'
+            if address
+            else e(i18n.t("office.online_only", lang)),
+        )
+    )
+    if card.phones:
+        links = [f'<a href="{e(href)}">{e(text)}</a>' if href else e(text) for text, href in card.phones]
+        rows.append((i18n.t("office.phone", lang), "<br>".join(links)))
+    if card.emails:
+        links = [f'<a href="{e(href)}">{e(text)}</a>' for text, href in card.emails]
+        rows.append((i18n.t("office.email", lang), "<br>".join(links)))
+    if card.website:
+        link = (
+            f'<a href="{e(card.website)}" target="_blank" rel="noopener noreferrer">'
+            f"{e(_domain(card.website))}</a>"
+        )
+        rows.append((i18n.t("office.website", lang), link))
+    if card.opening_hours:
+        rows.append((i18n.t("office.opening_hours", lang), f'<span lang="de">{e(card.opening_hours)}</span>'))
+    languages = ", ".join(card.languages) if card.languages else i18n.t("office.languages_unknown", lang)
+    rows.append((i18n.t("office.languages", lang), e(languages)))
+    sources = " · ".join(
+        f'<a href="{e(u)}" target="_blank" rel="noopener noreferrer">{e(_domain(u))}</a>'
+        for u in card.source_urls
+    )
+    dates = " · ".join(x for x in (card.as_of_text, card.checked_text) if x)
+    rows.append((i18n.t("office.source", lang), e(dates) + (f" · {sources}" if sources else "")))
+    body = "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in rows)
+    links = []
+    if card.osm_url:
+        links.append(
+            f'<a href="{e(card.osm_url)}" target="_blank" rel="noopener noreferrer">'
+            f"🗺️ {e(i18n.t('office.open_osm', lang))}</a>"
+        )
+    if card.directions_url:
+        links.append(
+            f'<a href="{e(card.directions_url)}" target="_blank" rel="noopener noreferrer">'
+            f"🧭 {e(i18n.t('office.directions', lang))}</a>"
+        )
+    prefix = f"{number}. " if number is not None else ""
+    kind = e(card.kind_label) + (f' · <span lang="de">{e(card.provider)}</span>' if card.provider else "")
+    notes = "".join(f'<p class="office-warn">⚠️ {e(n)}</p>' for n in card.notes)
+    precision = f'<p class="office-note">📍 {e(card.precision_text)}</p>' if card.precision_text else ""
+    link_line = f'<p class="office-links">{" · ".join(links)}</p>' if links else ""
+    return (
+        f'<div class="office-card" data-section="{e(section)}" data-office-id="{e(card.id)}">'
+        f'<h3>{prefix}<span lang="de">{e(card.name)}</span></h3>'
+        f'<p class="office-kind">{kind}</p><dl>{body}</dl>{precision}{notes}{link_line}</div>'
+    )
+
+
+def render_cards(
+    frame: pd.DataFrame,
+    section: str,
+    *,
+    place: Place | None,
+    selected: str | None,
+    numbered: bool = False,
+    buttons: bool = True,
+    columns: int = 1,
+) -> None:
+    """Office cards, each in a bordered container keyed ``<section>-<id>`` with a "Show on map" button.
+
+    With ``columns`` > 1 the cards are laid out side by side on wide screens (stacked on phones).
+    """
+    lang = res.current_lang()
+    settings = res.get_finder().settings
+    origin = (place.lat, place.lon) if place is not None else None
+    rows = frame.to_dict("records")
+    slots = st.columns(columns) if columns > 1 and len(rows) > 1 else [st.container()]
+    for i, row in enumerate(rows, start=1):
+        card = share.office_card(row, lang, origin=origin, stale_after_days=settings.stale_after_days)
+        with slots[(i - 1) % len(slots)], st.container(border=True, key=f"{section}-{card.id}"):
+            if card.id == selected and section != "selected":
+                st.markdown(f"**✔️ {res.esc(t('results.selected'))}**")
+            st.markdown(card_html(card, lang, i if numbered else None, section), unsafe_allow_html=True)
+            if buttons and card.lat is not None and card.id != selected:
+                st.button(
+                    t("results.show_on_map"),
+                    key=f"show-{section}-{card.id}",
+                    icon="📍",
+                    on_click=_select_office,
+                    args=(card.id,),
+                )
+            # Corrections come from the people who know; the form stores them on this server only.
+            st.page_link(
+                "ui/pages/report.py",
+                label=t("report.button"),
+                icon="✏️",
+                query_params={"office": card.id, "lang": lang},
+            )
+
+
+def _map_labels(lang: str) -> dict[str, str]:
+    labels = {k: i18n.kind_label(k, lang) for k in KINDS}
+    labels.update(
+        legend=i18n.t("map.legend_title", lang),
+        approximate=i18n.t("map.approximate", lang),
+        approximate_legend=i18n.t("map.approximate_legend", lang),
+        several=i18n.t("map.several", lang),
+        n_offices=i18n.t("map.n_offices", lang),
+        origin=i18n.t("map.you_are_here", lang),
+        distance=i18n.t("units.km", lang, km="{km}"),
+        decimal_separator=i18n.format_number(1.5, lang, 1)[1],
+    )
+    return labels
+
+
+def render_map(map_frame: pd.DataFrame, place: Place | None, view: share.ViewState) -> None:
+    """The map (same offices as the lists); a click sets the place or selects an office."""
+    lang = res.current_lang()
+    settings = res.get_finder().settings
+    if settings.tile_url:
+        tile_url, attribution = settings.tile_url, settings.tile_attribution
+    else:
+        osm = st.toggle(t("map.tiles_toggle"), key="osm_tiles")
+        tile_url, attribution = (OSM_TILES, OSM_ATTRIBUTION) if osm else ("", "")
+    origin = (place.lat, place.lon) if place is not None else None
+    m = build_map(
+        map_frame,
+        districts=res.get_districts(),
+        origin=origin,
+        origin_label=place.label if place is not None else "",
+        selected_id=view.office,
+        labels=_map_labels(lang),
+        tile_url=tile_url,
+        tile_attribution=attribution,
+        asset_urls=res.get_asset_urls(),
+        rtl=i18n.is_rtl(lang),
+    )
+    signature = (tuple(map_frame["id"]), origin, view.office, lang, tile_url)
+    if st.session_state.get(MAP_SIGNATURE_KEY) != signature:
+        # A new map starts with no clicks: forget the last handled click so the same spot works again.
+        st.session_state[MAP_SIGNATURE_KEY] = signature
+        st.session_state[MAP_HANDLED_KEY] = {}
+    st.session_state[MAP_FRAME_KEY] = map_frame[["id", "lat", "lon"]].copy()
+    if os.environ.get("FINDER_MEASURE"):
+        st.session_state["_map_bytes"] = map_payload_bytes(m)
+    st_folium(
+        m,
+        key="map",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=["last_object_clicked", "last_clicked"],
+        on_change=_on_map_change,
+    )
+    if not tile_url:
+        st.caption(t("map.no_tiles_note"))
+
+
+def _handout(
+    place: Place | None, results: pd.DataFrame, responsible: pd.DataFrame, url: str, lang: str
+) -> str:
+    return share.handout_html(
+        place,
+        results,
+        url,
+        lang,
+        responsible=responsible,
+        districts=res.get_districts(),
+        stale_after_days=res.get_finder().settings.stale_after_days,
+    )
+
+
+def render_share(
+    view: share.ViewState, place: Place | None, results: pd.DataFrame, responsible: pd.DataFrame
+) -> None:
+    """Copy link, QR code and the printable handout."""
+    lang = res.current_lang()
+    url = share.share_url(res.base_url(), view)
+    with st.expander(f"🔗 {t('share.button')}", key="share"):
+        st.markdown(f"**{res.esc(t('share.copy_link'))}**")
+        st.code(url, language=None, wrap_lines=True)
+        st.image(share.qr_png(url), caption=t("share.qr_help"), width=200)
+        st.download_button(
+            t("print.button"),
+            data=functools.partial(_handout, place, results, responsible, url, lang),
+            file_name=f"beratungsfinder-{dt.date.today().isoformat()}.html",
+            mime="text/html",
+            key="handout",
+            icon="🖨️",
+            on_click="ignore",
+            help=t("print.help"),
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# The page
+
+
+def _notices(view: share.ViewState, finder: Finder) -> share.ViewState:
+    boot_view, invalid = st.session_state.get(res.BOOT_NOTICE_KEY) or (None, [])
+    if view.office and view.office not in set(finder.offices["id"]):
+        invalid = [*invalid, "office"]
+        st.session_state[res.BOOT_NOTICE_KEY] = (dataclasses.replace(view, office=None), invalid)
+        view = boot_view = res.set_view(office=None)
+    if invalid and view == boot_view:
+        st.warning(t("results.params_reset", names=", ".join(invalid)), icon="ℹ️")
+    return view
+
+
+def where_section(place: Place | None, candidates: list[Place], error: str | None) -> None:
+    """Place: text box, "use my location", candidates for ambiguous text."""
+    settings = res.get_finder().settings
+    with st.form("where_form", border=False, enter_to_submit=True):
+        cols = st.columns([4, 1], vertical_alignment="bottom")
+        cols[0].text_input(
+            t("find.where_label"),
+            key="place_text",
+            placeholder=t("find.where_placeholder"),
+            help=t("find.where_help"),
+            max_chars=share.MAX_QUERY_LENGTH,
+            autocomplete="off",
+        )
+        cols[1].form_submit_button(
+            t("find.search_button"), key="place_submit", icon="🔎", on_click=_on_place_submit, width="stretch"
+        )
+    cols = st.columns([2, 3], vertical_alignment="center")
+    with cols[0]:
+        res.GEOLOCATE(
+            key="geolocate",
+            data={"label": t("find.locate_button"), "help": t("find.locate_help")},
+            on_located_change=_on_located,
+            on_failed_change=_on_locate_failed,
+        )
+    cols[1].caption(t("find.or_tap_map"))
+    if settings.online:
+        host = urlsplit(settings.geocoder_url).netloc or "nominatim.openstreetmap.org"
+        st.caption(f"🔒 {t('privacy.online', service=host)}")
+    else:
+        st.caption(f"🔒 {t('privacy.offline')}")
+    if st.session_state.get(GEO_MESSAGE_KEY):
+        st.warning(t(st.session_state[GEO_MESSAGE_KEY]), icon="📍")
+    if error:
+        st.error(error, icon="🔎")
+    if place is not None and candidates:
+        options = [(p.label, p.lat, p.lon) for p in (place, *candidates)]
+        st.session_state[CANDIDATES_KEY] = options
+        st.session_state["place_pick"] = 0
+        st.radio(
+            t("find.did_you_mean"),
+            options=range(len(options)),
+            format_func=lambda i: options[i][0],
+            key="place_pick",
+            on_change=_on_place_pick,
+        )
+
+
+def filter_section(finder: Finder, view: share.ViewState) -> None:
+    """What do I need: topics, language, age, distance; kinds under "More filters"."""
+    lang = res.current_lang()
+    st.pills(
+        t("find.topics_label"),
+        options=list(TOPICS),
+        selection_mode="multi",
+        format_func=lambda c: f"{i18n.topic_icon(c)} {i18n.topic_label(c, lang)}",
+        key="topics",
+        on_change=_on_filter_change,
+    )
+    cols = st.columns(3)
+    language_options = _language_options(finder, lang)
+    st.session_state["languages"] = [
+        c for c in st.session_state.get("languages", []) if c in language_options
+    ]
+    cols[0].multiselect(
+        t("find.language_label"),
+        options=language_options,
+        format_func=functools.partial(_language_option_label, lang=lang),
+        key="languages",
+        placeholder=t("find.language_placeholder"),
+        help=t("find.language_help"),
+        on_change=_on_filter_change,
+    )
+    cols[1].number_input(
+        f"{t('find.age_label')} ({t('find.optional')})",
+        min_value=0,
+        max_value=share.MAX_AGE,
+        step=1,
+        value=None,
+        key="age",
+        placeholder=t("age.any"),
+        help=t("find.age_help"),
+        on_change=_on_filter_change,
+    )
+    choices = list(DISTANCE_CHOICES)
+    if distance_choice(view.radius, view.limit) not in choices:
+        choices.append(distance_choice(view.radius, view.limit))
+    cols[2].selectbox(
+        t("find.distance_label"),
+        options=choices,
+        format_func=functools.partial(_distance_label, lang=lang),
+        key="distance",
+        on_change=_on_filter_change,
+    )
+    with st.expander(t("find.more_filters"), key="more_filters", expanded=bool(view.kinds)):
+        st.multiselect(
+            t("find.kind_label"),
+            options=list(KINDS),
+            format_func=lambda k: i18n.kind_label(k, lang),
+            key="kinds",
+            placeholder=t("find.kind_placeholder"),
+            on_change=_on_filter_change,
+        )
+        st.button(t("find.reset_filters"), key="reset_filters", on_click=_on_reset_filters)
+
+
+def main() -> None:
+    """Draw the page."""
+    started = time.perf_counter()
+    finder = res.get_finder()
+    view = res.ensure_view()
+    lang = res.current_lang()
+    _seed_widgets(view)
+
+    selected_css = ""
+    if view.office:
+        # Highlight the selected office's card wherever it is listed (ids are slugs: safe in a selector).
+        selected_css = "".join(
+            f".st-key-{section}-{view.office} {{ outline: 3px solid #1f6feb; outline-offset: 2px; }}"
+            for section in ("result", "responsible", "statewide")
+        )
+    res.page_style(lang, selected_css)
+
+    head = st.columns([3, 1], vertical_alignment="bottom")
+    head[0].title(t("app.title"))
+    head[0].caption(t("app.subtitle"))
+    with head[1]:
+        res.language_selector(lang)
+    view = _notices(view, finder)
+    if lang != "de":
+        st.caption(f"ℹ️ {t('results.german_notice')}")
+
+    place, candidates, error = resolve_place(finder, view)
+    where_section(place, candidates, error)
+    filter_section(finder, view)
+    view = res.ensure_view()
+
+    filters = {"topics": view.topics, "languages": view.languages, "kinds": view.kinds, "age": view.age}
+    if place is not None:
+        results = finder.nearest(place, limit=view.limit, radius_km=view.radius, **filters)
+        responsible = finder.responsible(place)
+    else:
+        results = finder.offices.iloc[0:0]
+        responsible = finder.offices.iloc[0:0]
+    statewide = finder.statewide(**filters)
+    selected_row = (
+        finder.offices[finder.offices["id"] == view.office] if view.office else finder.offices.iloc[0:0]
+    )
+
+    if place is not None:
+        district = f" ({place.district})" if place.district and place.district not in place.label else ""
+        label = _isolate(f"{place.label}{district}")
+        st.markdown(f"📍 **{res.esc(t('map.you_are_here'))}:** {res.esc(label)}")
+        if not place.in_saxony:
+            st.warning(t("results.outside_saxony", place=_isolate(place.label)), icon="🗺️")
+
+    render_share(view, place, results, responsible)
+
+    if place is not None:
+        st.header(t("results.responsible_heading"), anchor="responsible")
+        if place.district:
+            st.markdown(res.esc(t("results.responsible_district", district=_isolate(place.district))))
+        st.caption(f"{t('results.responsible_note')} {t('results.abh_note')}")
+        render_cards(responsible, "responsible", place=place, selected=view.office, columns=2)
+
+    list_col, map_col = st.columns([1, 1], gap="medium")
+    with list_col:
+        if place is None:
+            st.info(t("results.start_hint"), icon="👆")
+        else:
+            st.header(t("results.heading", place=_isolate(place.label), n=len(results)), anchor="results")
+            st.caption(t("results.straight_line"))
+            if results.empty:
+                st.info(t("results.no_match"), icon="🔎")
+            render_cards(results, "result", place=place, selected=view.office, numbered=True)
+    with map_col, st.container(key="map_panel"):
+        # The map shows what the lists show: before a place is chosen, only a selected office.
+        map_frame = results
+        extra = pd.concat([responsible, selected_row.drop(columns=["distance_km"], errors="ignore")])
+        map_frame = pd.concat([map_frame, extra[~extra["id"].isin(map_frame["id"])]], ignore_index=True)
+        render_map(map_frame, place, view)
+        if not selected_row.empty:
+            st.subheader(f"✔️ {t('results.selected')}", anchor="selected")
+            render_cards(selected_row, "selected", place=place, selected=view.office, buttons=False)
+            st.button(
+                t("results.clear_selection"), key="clear_selection", on_click=_select_office, args=(None,)
+            )
+
+    st.header(t("results.statewide_heading"), anchor="statewide")
+    st.caption(t("results.statewide_note"))
+    render_cards(statewide, "statewide", place=place, selected=view.office, columns=2)
+
+    res.write_url(share.to_params(view))
+    st.session_state["_perf_ms"] = round((time.perf_counter() - started) * 1000, 1)
+
+
+main()

@@ -1,0 +1,400 @@
+"""Maintainer page: review suggested corrections, confirm entries, see and revert every change.
+
+Closed unless an operator configured a password in ``.streamlit/secrets.toml``: ``review_password``
+(shared; each maintainer types their name for the history) and/or a table of personal passwords::
+
+    review_password = "a long random secret"
+    [review_users]
+    anna = "another long random secret"
+
+There is no default password. Sign-in failures lock the session out (and everybody, after many
+failures) for a while; see :mod:`finder.auth`. Everything typed by the public is shown as plain text
+(tables, ``st.text``, ``st.code``), never as Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from finder import auth, corrections, freshness
+from finder import settings as _settings
+from finder.directory import OFFICE_COLUMNS
+from ui.report_form import client_key, get_store
+
+logger = logging.getLogger(__name__)
+
+_ADDRESS = ("street", "postcode", "city")
+_POSITION = ("lat", "lon", "geocode_precision", "geocode_source")
+_LONG = ("notes", "opening_hours", "target_group_original", "source_url")
+_EDITABLE = tuple(c for c in OFFICE_COLUMNS if c != "id")
+
+
+def _secrets() -> tuple[object, dict[str, object]]:
+    try:
+        password = st.secrets.get("review_password")
+        users = st.secrets.get("review_users")
+    except Exception:  # no secrets file at all: the page stays closed
+        logger.debug("no secrets", exc_info=True)
+        return None, {}
+    return password, ({str(k): v for k, v in dict(users).items()} if isinstance(users, Mapping) else {})
+
+
+def _flash(kind: str, title: str, detail: str = "") -> None:
+    st.session_state["review_flash"] = (kind, title, detail)
+
+
+def _show_flash() -> None:
+    item = st.session_state.pop("review_flash", None)
+    if item:
+        kind, title, detail = item
+        getattr(st, kind)(title)
+        if detail:
+            st.text(detail)
+
+
+def _refresh_app() -> None:
+    """Make the public pages load the changed directory."""
+    try:
+        from ui.resources import get_finder  # noqa: PLC0415 - the app's cached Finder, if there is one
+
+        get_finder.clear()
+    except Exception:  # the page works without the main app's resources
+        logger.debug("no cached finder to clear", exc_info=True)
+
+
+def _error(title: str, exc: Exception) -> None:
+    st.error(title)
+    st.text(str(exc))
+
+
+# --------------------------------------------------------------------------------------------------
+# Sign-in
+
+
+def _login(guard: auth.LoginGuard, password: object, users: dict[str, object]) -> None:
+    shared = auth.secret_problem(password) is None
+    with st.form("review-login"):
+        name = (
+            st.text_input(
+                "Your name (for the change history)", max_chars=corrections.MAX_NAME_CHARS, key="review-name"
+            )
+            if shared
+            else ""
+        )
+        given = st.text_input("Password", type="password", key="review-password")
+        submitted = st.form_submit_button("Sign in")
+    if not submitted:
+        return
+    try:
+        typed_name = corrections.clean_text(name or "", max_chars=corrections.MAX_NAME_CHARS, what="the name")
+    except corrections.CorrectionError as exc:
+        _error("Please check your name.", exc)
+        return
+    if shared and not users and not typed_name:
+        st.warning("Please enter your name; it is recorded with every change you make.")
+        return
+    result = guard.attempt(client_key(), given, password=password if shared else None, users=users)
+    if not result.ok:
+        st.error(result.message)
+        return
+    who = result.user or typed_name
+    if not who:
+        st.warning("Please enter your name; it is recorded with every change you make.")
+        return
+    st.session_state["review_user"] = who
+    st.rerun()
+
+
+# --------------------------------------------------------------------------------------------------
+# Suggestions
+
+
+def _prefill(suggestion: corrections.SuggestionView, column: str, current: Mapping[str, str]) -> str:
+    """The proposed text for one-field suggestions (phone, hours, languages), else the current value."""
+    columns = corrections.KIND_COLUMNS.get(suggestion.kind, ())
+    if columns == (column,) and suggestion.kind != "closed":
+        if column == "languages":
+            codes, unknown = corrections.parse_languages(suggestion.proposed)
+            return ";".join(codes) if codes and not unknown else current.get(column, "")
+        return suggestion.proposed if column != "opening_hours" else " ".join(suggestion.proposed.split())
+    return current.get(column, "")
+
+
+def _with_position(current: Mapping[str, str], changes: dict[str, str]) -> dict[str, str]:
+    """After an address change, move the map point to the new postcode or town (offline)."""
+    if not set(_ADDRESS) & changes.keys() or set(_POSITION) & changes.keys():
+        return changes
+    try:
+        position = corrections.offline_position({**current, **changes}, _settings.load().data_dir)
+    except Exception:  # no gazetteer data: keep the old point, the maintainer can set it
+        logger.warning("cannot place the new address offline", exc_info=True)
+        return changes
+    extra = {k: v for k, v in position.items() if current.get(k, "") != v}
+    return {**changes, **extra}
+
+
+def _suggestions(
+    store: corrections.CorrectionStore,
+    editor: corrections.DirectoryEditor,
+    rows: dict[str, dict[str, str]],
+    user: str,
+) -> None:
+    counts = store.counts()
+    st.caption(f"{counts['open']} open · {counts['accepted']} accepted · {counts['rejected']} rejected")
+    items = {s.id: s for s in store.suggestions("open")}
+    if not items:
+        st.info("No open suggestions.")
+        return
+    chosen = st.selectbox(
+        "Suggestion",
+        options=list(items),
+        format_func=lambda i: (
+            f"#{i} · {items[i].office_id} · {items[i].kind} · {items[i].created_at:%Y-%m-%d}"
+        ),
+        key="review-suggestion",
+    )
+    suggestion = items[chosen]
+    current = rows.get(suggestion.office_id)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Current entry")
+        if current is None:
+            st.warning("This office is no longer in the directory.")
+        else:
+            st.dataframe(
+                pd.DataFrame({"field": list(current), "value": list(current.values())}),
+                hide_index=True,
+                key=f"review-current-{chosen}",
+            )
+    with right:
+        st.subheader("Suggestion")
+        st.text(f"What is wrong: {suggestion.kind}")
+        st.text(f"Received: {suggestion.created_at:%Y-%m-%d %H:%M} UTC")
+        st.text(f"Contact: {suggestion.contact or '—'}")
+        st.text("Proposed:")
+        st.code(suggestion.proposed, language=None, wrap_lines=True)
+
+    base = list(corrections.KIND_COLUMNS.get(suggestion.kind, ()))
+    extra: list[str] = []
+    if current is not None:
+        extra = st.multiselect(
+            "Also edit", options=[c for c in _EDITABLE if c not in base], key=f"review-extra-{chosen}"
+        )
+    columns = [*base, *extra] if current is not None else []
+    with st.form(f"review-decide-{chosen}"):
+        values: dict[str, str] = {}
+        for column in columns:
+            widget = st.text_area if column in _LONG else st.text_input
+            values[column] = widget(
+                column, value=_prefill(suggestion, column, current or {}), key=f"review-{chosen}-{column}"
+            )
+        remove = False
+        if suggestion.kind == "closed" and current is not None:
+            remove = st.checkbox(
+                "The office is closed: remove it from the directory (can be reverted)",
+                key=f"review-remove-{chosen}",
+            )
+        reason = st.text_input(
+            "Reason (kept in the history)", value=f"suggestion #{chosen}", key=f"review-reason-{chosen}"
+        )
+        accept = st.form_submit_button("Accept", disabled=current is None)
+        reject = st.form_submit_button("Reject")
+    if accept and current is not None:
+        changes = {c: v or "" for c, v in values.items() if (v or "") != current.get(c, "")}
+        changes = _with_position(current, changes) if not remove else {}
+        try:
+            change = editor.accept(chosen, changes, by=user, reason=reason or "", remove=remove)
+        except corrections.CorrectionError as exc:
+            _error("The change was not saved.", exc)
+            return
+        _flash("success", f"Suggestion #{chosen} accepted (change #{change.id}).")
+        _refresh_app()
+        st.rerun()
+    if reject:
+        try:
+            store.reject(chosen, by=user, note=reason or "")
+        except corrections.CorrectionError as exc:
+            _error("The suggestion could not be rejected.", exc)
+            return
+        _flash("success", f"Suggestion #{chosen} rejected.")
+        st.rerun()
+
+
+# --------------------------------------------------------------------------------------------------
+# Freshness: still correct, direct edits
+
+
+def _freshness(
+    store: corrections.CorrectionStore,
+    editor: corrections.DirectoryEditor,
+    offices: pd.DataFrame,
+    rows: dict[str, dict[str, str]],
+    user: str,
+) -> None:
+    settings = _settings.load()
+    confirmations = store.confirmations()
+    work = freshness.work_list(
+        offices, stale_after_days=settings.stale_after_days, confirmations=confirmations
+    )
+    stale = int(work["stale"].sum())
+    st.caption(
+        f"{stale} of {len(work)} entries are undated or older than {settings.stale_after_days} days. "
+        "Most in need of a check first."
+    )
+    st.dataframe(work, hide_index=True, key="review-worklist")
+    names = dict(zip(work["id"], work["name"], strict=True))
+    ids = [i for i in work["id"] if i in rows]
+    if not ids:
+        return
+    office = st.selectbox(
+        "Office", options=ids, format_func=lambda i: f"{i} — {names.get(i, '')}", key="review-office"
+    )
+    current = rows[office]
+    state = freshness.freshness_of(
+        current, stale_after_days=settings.stale_after_days, confirmed=confirmations.get(office)
+    )
+    st.text(state.label())
+    if st.button(
+        "Still correct", key="review-confirm", help="You checked the office itself: set last_checked to today"
+    ):
+        try:
+            change = editor.confirm(office, by=user)
+        except corrections.CorrectionError as exc:
+            _error("The confirmation was not saved.", exc)
+            return
+        _flash("success", f"{office} confirmed as still correct (change #{change.id}).")
+        _refresh_app()
+        st.rerun()
+
+    st.subheader("Edit this office")
+    column = st.selectbox("Field", options=list(_EDITABLE), key="review-edit-column")
+    with st.form(f"review-edit-{office}-{column}"):
+        widget = st.text_area if column in _LONG else st.text_input
+        value = widget(column, value=current.get(column, ""), key=f"review-edit-{office}-{column}")
+        reason = st.text_input("Reason (kept in the history)", key=f"review-edit-reason-{office}-{column}")
+        save = st.form_submit_button("Save change")
+    if save:
+        if not (reason or "").strip():
+            st.warning("Please give a reason; it is kept in the history.")
+            return
+        changes = _with_position(current, {column: value or ""}) if value != current.get(column) else {}
+        if not changes:
+            st.info("Nothing changed.")
+            return
+        try:
+            change = editor.apply(office, changes, by=user, reason=reason or "")
+        except corrections.CorrectionError as exc:
+            _error("The change was not saved.", exc)
+            return
+        _flash("success", f"{office} changed (change #{change.id}).")
+        _refresh_app()
+        st.rerun()
+
+
+# --------------------------------------------------------------------------------------------------
+# History
+
+
+def _history(store: corrections.CorrectionStore, editor: corrections.DirectoryEditor, user: str) -> None:
+    changes = store.history(limit=300)
+    if not changes:
+        st.info("No changes recorded yet.")
+        return
+    table = pd.DataFrame(
+        [
+            {
+                "#": c.id,
+                "when (UTC)": f"{c.at:%Y-%m-%d %H:%M}",
+                "who": c.by,
+                "action": c.action,
+                "office": c.office_id,
+                "fields": ", ".join(c.changed),
+                "reason": c.reason,
+                "state": c.state,
+                "reverted by": f"#{c.reverted_by_id}" if c.reverted_by_id else "",
+            }
+            for c in changes
+        ]
+    )
+    st.dataframe(table, hide_index=True, key="review-history")
+    revertible = {c.id: c for c in changes if c.state == "applied" and c.reverted_by_id is None}
+    if not revertible:
+        return
+    chosen = st.selectbox(
+        "Change",
+        options=list(revertible),
+        format_func=lambda i: (
+            f"#{i} · {revertible[i].action} · {revertible[i].office_id} · {revertible[i].by}"
+        ),
+        key="review-change",
+    )
+    detail = pd.DataFrame(
+        [{"field": k, "old": v[0], "new": v[1]} for k, v in revertible[chosen].changed.items()],
+        columns=["field", "old", "new"],
+    )
+    st.dataframe(detail, hide_index=True, key=f"review-change-{chosen}")
+    if st.button("Revert this change", key="review-revert"):
+        try:
+            change = editor.revert(chosen, by=user)
+        except corrections.CorrectionError as exc:
+            _error("The change could not be reverted.", exc)
+            return
+        _flash("success", f"Change #{chosen} reverted (change #{change.id}).")
+        _refresh_app()
+        st.rerun()
+
+
+# --------------------------------------------------------------------------------------------------
+# The page
+
+
+def main() -> None:
+    """Draw the page."""
+    st.title("Review corrections")
+    password, users = _secrets()
+    usable_users = {k: v for k, v in users.items() if auth.secret_problem(v) is None}
+    if auth.secret_problem(password) is not None and not usable_users:
+        st.error("The review page is closed: no usable maintainer password is configured.")
+        st.caption(
+            f"An operator sets `review_password` (at least {auth.MIN_SECRET_LENGTH} characters) or a "
+            "`[review_users]` table in `.streamlit/secrets.toml`."
+        )
+        return
+    try:
+        store = get_store()
+    except corrections.CorrectionError as exc:
+        _error("The corrections database cannot be opened.", exc)
+        return
+    user = st.session_state.get("review_user")
+    if not user:
+        _login(auth.LoginGuard(store), password, usable_users)
+        return
+    with st.sidebar:
+        st.text(f"Signed in as {user}")
+        if st.button("Sign out", key="review-signout"):
+            st.session_state.pop("review_user", None)
+            st.rerun()
+    _show_flash()
+    editor = corrections.DirectoryEditor(store, _settings.load().data_dir / "offices.csv")
+    try:
+        offices = editor.load()
+        _, raw = editor.rows()
+    except Exception as exc:  # show why instead of a traceback
+        _error("The directory cannot be read.", exc)
+        return
+    rows: dict[str, Any] = {r["id"]: r for r in raw}
+    suggestions_tab, freshness_tab, history_tab = st.tabs(["Suggestions", "Freshness", "History"])
+    with suggestions_tab:
+        _suggestions(store, editor, rows, str(user))
+    with freshness_tab:
+        _freshness(store, editor, offices, rows, str(user))
+    with history_tab:
+        _history(store, editor, str(user))
+
+
+main()

@@ -1,0 +1,257 @@
+"""Shared resources and small helpers of the Streamlit pages.
+
+Loaded data are cached once per process (``st.cache_resource``); the view state (what the find page
+shows, see :class:`finder.share.ViewState`) lives in ``st.session_state["view"]`` and is read from the URL
+once per session, so it survives page switches (Streamlit clears the query string and forgets the state
+of widgets that are not drawn).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+import streamlit.components.v2 as components_v2
+
+from finder import i18n, share
+from finder.assets import install_static_assets
+from finder.core import Finder
+from finder.map import load_districts, offices_at
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+#: Served by Streamlit at ``/app/static`` (``server.enableStaticServing``).
+STATIC_DIR = REPO_DIR / "static"
+
+#: Session-state keys (non-widget).
+VIEW_KEY = "view"
+BOOT_NOTICE_KEY = "_boot_notice"
+#: Widget key of the interface-language selector (on every page).
+LANG_KEY = "ui_lang"
+
+
+# --------------------------------------------------------------------------------------------------
+# Cached resources
+
+
+@st.cache_resource(show_spinner=False)
+def get_finder() -> Finder:
+    """The directory, index and gazetteer, loaded once per process."""
+    return Finder()
+
+
+@st.cache_resource(show_spinner=False)
+def get_districts() -> gpd.GeoDataFrame:
+    """District polygons for the maps."""
+    return load_districts(get_finder().settings.data_dir)
+
+
+@st.cache_resource(show_spinner=False)
+def get_asset_urls() -> dict[str, str]:
+    """Copy Leaflet & co. from their PyPI packages into ``static/vendor`` (once) and return their URLs."""
+    return install_static_assets(STATIC_DIR)
+
+
+# --------------------------------------------------------------------------------------------------
+# View state
+
+
+def browser_language() -> str:
+    """The interface language the browser asks for, if we have it; else German."""
+    try:
+        locale = st.context.locale
+    except Exception:
+        locale = None
+    return i18n.resolve_language(locale)
+
+
+def ensure_view() -> share.ViewState:
+    """The current view; on the first run of a session it is read from the URL.
+
+    Invalid URL parameters are dropped; their names are kept in ``BOOT_NOTICE_KEY`` so the page can say
+    so once (until the view changes).
+    """
+    view = st.session_state.get(VIEW_KEY)
+    if isinstance(view, share.ViewState):
+        return view
+    state, invalid = share.parse_params(st.query_params.to_dict())
+    if state.lang is None:
+        state = dataclasses.replace(state, lang=browser_language())
+    st.session_state[VIEW_KEY] = state
+    st.session_state[BOOT_NOTICE_KEY] = (state, invalid)
+    return state
+
+
+def set_view(**changes: Any) -> share.ViewState:
+    """Change fields of the view (safe inside widget callbacks)."""
+    view = dataclasses.replace(ensure_view(), **changes)
+    st.session_state[VIEW_KEY] = view
+    return view
+
+
+def current_lang() -> str:
+    """The interface language of this session."""
+    return i18n.resolve_language(ensure_view().lang)
+
+
+def write_url(params: dict[str, str]) -> None:
+    """Make the address bar show ``params`` (only if it does not already)."""
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+
+
+def base_url() -> str:
+    """The app's address as the browser sees it (for share links and QR codes)."""
+    try:
+        url = st.context.url
+    except Exception:
+        url = None
+    if url:
+        return url
+    port = st.get_option("server.port") or 8501
+    return f"http://localhost:{port}/"
+
+
+def map_click_action(
+    value: object, handled: dict[str, Any], frame: pd.DataFrame | None, current_office: str | None
+) -> tuple[str, Any] | None:
+    """What a map click means: ``("office", id)``, ``("place", (lat, lon))`` or None (nothing new).
+
+    streamlit-folium reports a marker click only as a position (``last_object_clicked``); the marker's
+    offices are found with :func:`finder.map.offices_at`. A click on a district outline is reported as an
+    object click *and* a map click: it sets the place. ``handled`` remembers the clicks already acted on
+    (it is updated here), so a rerun never acts on the same click twice.
+
+    Parameters
+    ----------
+    value
+        The component's value: ``{"last_object_clicked": {"lat", "lng"} | None, "last_clicked": ...}``.
+    handled
+        The last handled clicks (``{"obj": ..., "clicked": ...}``); changed in place.
+    frame
+        The offices on the map (``id``, ``lat``, ``lon``).
+    current_office
+        The selected office: a second click on a marker of several offices moves on to the next one.
+    """
+    if not isinstance(value, dict):
+        return None
+    obj, clicked = value.get("last_object_clicked"), value.get("last_clicked")
+    if isinstance(obj, dict) and obj != handled.get("obj"):
+        handled["obj"] = obj
+        ids = offices_at(frame, obj.get("lat"), obj.get("lng")) if frame is not None else []
+        if ids:
+            handled["clicked"] = clicked
+            following = ids[(ids.index(current_office) + 1) % len(ids)] if current_office in ids else ids[0]
+            return ("office", following)
+    if isinstance(clicked, dict) and clicked != handled.get("clicked"):
+        handled["clicked"] = clicked
+        at = share.parse_at(f"{clicked.get('lat')},{clicked.get('lng')}")
+        if at is not None:
+            return ("place", at)
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Page chrome
+
+
+def esc(value: object) -> str:
+    """HTML-escape any value for ``unsafe_allow_html`` markdown (None → '')."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+_BASE_CSS = """
+.office-card h3 { font-size: 1.1rem; margin: 0 0 .15rem; padding: 0; }
+.office-card .office-kind { margin: 0 0 .35rem; opacity: .85; }
+.office-card dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem;
+  margin: 0 0 .3rem; }
+.office-card dt { font-weight: 600; }
+.office-card dd { margin: 0; overflow-wrap: anywhere; }
+.office-card .office-note { margin: .2rem 0 0; font-size: .92rem; }
+.office-card .office-warn { margin: .2rem 0 0; font-size: .92rem; }
+.office-card .office-links { margin: .35rem 0 0; }
+.office-card p { margin-bottom: .2rem; }
+/* On wide screens the map stays in view while the list scrolls past it. */
+@media (min-width: 641px) { .st-key-map_panel { position: sticky; top: 3.5rem; z-index: 2; } }
+@media (max-width: 640px) {
+  .office-card dl { gap: .1rem .5rem; }
+  .stMain h1 { font-size: 1.9rem; }
+  .stMain h2 { font-size: 1.35rem; }
+}
+"""
+
+
+def page_style(lang: str, extra_css: str = "") -> None:
+    """Inject the page CSS: card layout, right-to-left layout for Arabic and Persian, ``extra_css``."""
+    css = _BASE_CSS + i18n.rtl_css(lang) + extra_css
+    st.html(f"<style>{css}</style>")
+
+
+def _on_language_change() -> None:
+    set_view(lang=i18n.resolve_language(st.session_state.get(LANG_KEY)))
+
+
+def language_selector(lang: str) -> str:
+    """The interface-language selector (endonyms; labelled in the current language and in English)."""
+    if st.session_state.get(LANG_KEY) != lang:
+        st.session_state[LANG_KEY] = lang
+    label = i18n.t("app.page_language", lang)
+    if lang != "en":
+        label += " · Language"
+    return st.selectbox(
+        f"🌐 {label}",
+        options=list(i18n.LANGUAGES),
+        format_func=lambda code: i18n.LANGUAGES.get(code, code),
+        key=LANG_KEY,
+        on_change=_on_language_change,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# "Use my location": a tiny inline component (Streamlit's components v2: the script is sent by our own
+# server with the page, no extra package and no CDN). The browser asks the person for permission; the
+# position goes only to this server, and only after the button is pressed.
+
+_GEOLOCATE_HTML = (
+    '<button type="button" class="geo">'
+    '<span aria-hidden="true">📍</span> <span class="label"></span></button>'
+)
+_GEOLOCATE_CSS = """
+.geo { font: inherit; font-size: 1rem; padding: .4rem .75rem; min-height: 2.5rem; cursor: pointer;
+  border-radius: .5rem; border: 1px solid var(--st-border-color, rgba(49, 51, 63, .2));
+  background: var(--st-secondary-background-color, #f0f2f6); color: var(--st-text-color, inherit); }
+.geo:hover { border-color: var(--st-primary-color, #ff4b4b); }
+.geo:focus-visible { outline: 3px solid var(--st-primary-color, #ff4b4b); outline-offset: 2px; }
+.geo[disabled] { opacity: .6; cursor: progress; }
+"""
+_GEOLOCATE_JS = """
+export default function (component) {
+  const { data, setTriggerValue, parentElement } = component;
+  const button = parentElement.querySelector("button.geo");
+  if (!button) { return; }
+  button.querySelector(".label").textContent = (data && data.label) || "Use my location";
+  button.title = (data && data.help) || "";
+  button.setAttribute("aria-label", (data && data.label) || "Use my location");
+  button.onclick = () => {
+    if (!("geolocation" in navigator)) { setTriggerValue("failed", "unsupported"); return; }
+    button.disabled = true;
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        button.disabled = false;
+        setTriggerValue("located", { lat: pos.coords.latitude, lon: pos.coords.longitude,
+                                     accuracy: pos.coords.accuracy });
+      },
+      (err) => { button.disabled = false; setTriggerValue("failed", String(err && err.code)); },
+      { enableHighAccuracy: false, timeout: 20000, maximumAge: 300000 }
+    );
+  };
+}
+"""
+
+GEOLOCATE = components_v2.component(
+    "beratungsfinder.geolocate", html=_GEOLOCATE_HTML, css=_GEOLOCATE_CSS, js=_GEOLOCATE_JS
+)
