@@ -14,14 +14,23 @@ def finder() -> Finder:
 
 def online_finder(finder: Finder, base_url: str, tmp_path) -> Finder:
     cfg = _settings.load().with_(
-        geocoder="nominatim", geocoder_url=base_url, geocoder_min_delay=0.0, geocoder_timeout=0.5, cache_dir=tmp_path
+        geocoder="nominatim",
+        geocoder_url=base_url,
+        geocoder_min_delay=0.0,
+        geocoder_timeout=0.5,
+        cache_dir=tmp_path,
     )
     return Finder(cfg, offices=finder.offices)
 
 
 def test_locate_offline_has_district_and_precision(finder):
     place = finder.locate("Дрезден")
-    assert (place.district, place.precision, place.source, place.in_saxony) == ("Dresden", "place", "offline", True)
+    assert (place.district, place.precision, place.source, place.in_saxony) == (
+        "Dresden",
+        "place",
+        "offline",
+        True,
+    )
 
 
 @pytest.mark.parametrize("text", ["", "   ", "qwxzvbnm", "y" * 1000])
