@@ -417,12 +417,13 @@ class OfflineGazetteer(Geocoder):
 
     @staticmethod
     def _rank(matches: list[_Match]) -> list[_Match]:
-        # Best score first; then Saxony before elsewhere (this is a Saxon service), then bigger places.
+        # Saxony first (a Saxon service: "Neustadt" means Neustadt i. Sa., not an der Weinstraße),
+        # then the best score, then bigger places.
         kind_order = {"place": 0, "quarter": 1, "municipality": 2, "district": 3}
         matches.sort(
             key=lambda m: (
-                -m.score,
                 not m.entry.in_saxony,
+                -m.score,
                 -m.entry.population,
                 kind_order.get(m.entry.kind, 4),
             )

@@ -153,3 +153,9 @@ def test_coordinates_round_trip(gaz, lat, lon):
     assert loc.raw["precision"] == "point"
     assert abs(loc.latitude - lat) < 1e-5 and abs(loc.longitude - lon) < 1e-5
     assert loc.raw["district"] == geodata.district_at(lat, lon)
+
+
+def test_saxon_places_come_before_namesakes_elsewhere(gaz):
+    found = gaz.geocode("Neustadt", exactly_one=False)
+    assert found[0].raw["in_saxony"] is True
+    assert any(not loc.raw["in_saxony"] for loc in found)  # the others are still offered
