@@ -1,6 +1,6 @@
 """Serve the map's JavaScript and CSS from our own server instead of third-party CDNs.
 
-folium links Leaflet, jQuery and its plugins from public CDNs (``cdn.jsdelivr.net`` and others). That
+folium links Leaflet, jQuery and its plugins from public CDNs. That
 breaks the map offline and tells those hosts who uses the app. The same files ship in the PyPI packages
 ``xstatic-leaflet``, ``xstatic-jquery`` and ``xstatic-leaflet-markercluster``; :func:`install_static_assets`
 copies the few files the map needs into the app's ``static/vendor/`` folder, which Streamlit serves at
