@@ -22,7 +22,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
-from babel import Locale
 
 from finder import settings, vocab
 
@@ -71,9 +70,6 @@ SOURCE_URL_SEPARATOR = " | "
 MAX_SHOWN_PROBLEMS = 20
 
 # CLDR's English language names cover all 184 ISO 639-1 codes; two-letter keys are exactly those codes.
-_ISO_639_1: frozenset[str] = frozenset(
-    code for code in Locale("en").languages if len(code) == 2 and code.isascii() and code.isalpha()
-)
 
 _SLUG = re.compile(r"[a-z0-9-]+")
 # ASCII digits only: ``\d`` would accept Arabic-Indic and other digits.
@@ -447,7 +443,7 @@ def _check_record(record: _Record) -> Iterable[tuple[str, str]]:
         for message in messages:
             yield "languages", message
         for item in items:
-            if item not in _ISO_639_1:
+            if item not in vocab.ISO_639_1:
                 yield "languages", f"not an ISO 639-1 language code (like de, en, ar): {_show(item)}"
     if source_date := get("source_date"):
         year, messages = _parse_date(source_date, full=False)

@@ -31,6 +31,9 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
+from finder._values import finite_float as _float
+from finder._values import tel_href as _tel_href
+from finder._values import text as _text
 from finder.assets import asset_urls as _default_asset_urls
 from finder.vocab import KINDS
 
@@ -116,27 +119,6 @@ def _esc(value: object) -> str:
     return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
 
-def _text(value: object) -> str:
-    """Return ``value`` as stripped text; missing values (None, NaN, pd.NA) become ``""``."""
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass  # list-like values: not missing
-    return str(value).strip()
-
-
-def _float(value: object) -> float | None:
-    """Return ``value`` as a finite float, or None."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _plain_text(markup: str) -> str:
     """Drop HTML tags and decode entities: an attribution pasted as Leaflet HTML becomes plain text."""
     return html.unescape(re.sub(r"<[^>]*>", "", markup))
@@ -147,21 +129,6 @@ def _fill_in(template: str, **values: str) -> str:
     for key, value in values.items():
         template = template.replace("{" + key + "}", value)
     return template
-
-
-def _tel_href(phone: str) -> str:
-    """Return a ``tel:`` URI for a German phone number as written in the data ('' if it has no digits).
-
-    National numbers get the +49 prefix so that the link also works from a foreign SIM card.
-    """
-    digits = re.sub(r"[^\d+]", "", phone)
-    if digits.startswith("+"):
-        digits = "+" + digits[1:].replace("+", "")
-    elif digits.startswith("00"):
-        digits = "+" + digits[2:]
-    elif digits.startswith("0"):
-        digits = "+49" + digits[1:]
-    return f"tel:{digits}" if len(digits.lstrip("+")) >= 3 else ""
 
 
 def _distance_m(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:

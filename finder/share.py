@@ -44,10 +44,12 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 import pandas as pd
 import segno
 import shapely
-from babel import Locale
 
 from finder import i18n
-from finder.vocab import KINDS, TOPICS
+from finder._values import finite_float as _float
+from finder._values import tel_href
+from finder._values import text as _text
+from finder.vocab import ISO_639_1, KINDS, TOPICS
 
 #: Parameter names, in the order they appear in generated links.
 PARAM_NAMES: tuple[str, ...] = (
@@ -73,9 +75,6 @@ MAX_QUERY_LENGTH = 200
 AT_DECIMALS = 5
 
 # Two-letter codes of CLDR's language names: exactly the ISO 639-1 codes.
-ISO_639_1: frozenset[str] = frozenset(
-    code for code in Locale("en").languages if len(code) == 2 and code.isascii() and code.isalpha()
-)
 _OFFICE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 _INT = re.compile(r"[0-9]{1,4}")
 _NUMBER = re.compile(r"[0-9]{1,4}(?:\.[0-9]{1,6})?")
@@ -360,45 +359,6 @@ def qr_png(url: str, *, scale: int = 6) -> bytes:
 
 # --------------------------------------------------------------------------------------------------
 # One office as plain facts (shared by the result list and the handout)
-
-
-def tel_href(phone: str) -> str:
-    """A ``tel:`` URI for a German phone number as written ('' if it has too few digits).
-
-    National numbers get the +49 prefix so that the link also works from a foreign SIM card.
-
-    Examples
-    --------
-    >>> tel_href("0351 123 45-6")
-    'tel:+493511234566'
-    """
-    digits = re.sub(r"[^\d+]", "", phone)
-    if digits.startswith("+"):
-        digits = "+" + digits[1:].replace("+", "")
-    elif digits.startswith("00"):
-        digits = "+" + digits[2:]
-    elif digits.startswith("0"):
-        digits = "+49" + digits[1:]
-    return f"tel:{digits}" if len(digits.lstrip("+")) >= 3 else ""
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip()
-
-
-def _float(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _safe_web_url(url: str) -> str:

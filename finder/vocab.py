@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from babel import Locale
+
 #: Office kinds (column ``kind``), in the order the UI lists them.
 KINDS: tuple[str, ...] = (
     "KAIB",  # commissioner for foreigners/integration (district, city or state)
@@ -61,6 +63,11 @@ DISTRICT_AGS: dict[str, str] = {
 }
 DISTRICTS: tuple[str, ...] = tuple(DISTRICT_AGS)
 AGS_DISTRICT: dict[str, str] = {ags: name for name, ags in DISTRICT_AGS.items()}
+
+#: ISO 639-1 codes (column ``languages``): the two-letter codes of CLDR's language names.
+ISO_639_1: frozenset[str] = frozenset(
+    code for code in Locale("en").languages if len(code) == 2 and code.isascii() and code.isalpha()
+)
 
 #: ``district`` value of statewide or online services.
 STATEWIDE = "Sachsen"
