@@ -127,7 +127,7 @@ def geodesic_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> n
     Examples
     --------
     >>> round(float(geodesic_km(51.0504, 13.7373, np.array([51.3397]), np.array([12.3731]))[0]), 1)
-    99.8
+    100.6
     """
     n = len(lats)
     _, _, metres = WGS84.inv(np.full(n, lon), np.full(n, lat), lons, lats)
