@@ -321,6 +321,12 @@ def placeholders(text: str) -> frozenset[str]:
 
 
 # --------------------------------------------------------------------------------------------- vocabularies
+def _label(key: str, lang: str | None, *, missing: str) -> str:
+    """Translate ``key``, or return ``missing`` when no catalogue has it (``t`` returns the key then)."""
+    text = t(key, lang)
+    return missing if text == key else text
+
+
 def topic_label(code: str, lang: str | None) -> str:
     """Return the plain-language label of a topic of :data:`finder.vocab.TOPICS`.
 
@@ -336,9 +342,7 @@ def topic_label(code: str, lang: str | None) -> str:
     str
         The label (``"Residence & permits"``); an unknown code is returned unchanged.
     """
-    key = f"topic.{code}"
-    text = t(key, lang)
-    return code if text == key else text
+    return _label(f"topic.{code}", lang, missing=code)
 
 
 def topic_icon(code: str) -> str:
@@ -372,9 +376,7 @@ def kind_label(code: str, lang: str | None) -> str:
     str
         The label (``"Youth migration service (JMD)"``); an unknown code is returned unchanged.
     """
-    key = f"kind.{code}"
-    text = t(key, lang)
-    return code if text == key else text
+    return _label(f"kind.{code}", lang, missing=code)
 
 
 def kind_description(code: str, lang: str | None) -> str:
@@ -392,9 +394,7 @@ def kind_description(code: str, lang: str | None) -> str:
     str
         The sentence, or ``""`` for an unknown code.
     """
-    key = f"kind_desc.{code}"
-    text = t(key, lang)
-    return "" if text == key else text
+    return _label(f"kind_desc.{code}", lang, missing="")
 
 
 def target_group_label(code: str, lang: str | None) -> str:
@@ -412,9 +412,7 @@ def target_group_label(code: str, lang: str | None) -> str:
     str
         The label; an unknown value is returned unchanged.
     """
-    key = f"target.{code}"
-    text = t(key, lang)
-    return code if text == key else text
+    return _label(f"target.{code}", lang, missing=code)
 
 
 def precision_label(precision: str, lang: str | None) -> str:
