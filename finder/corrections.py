@@ -1476,18 +1476,24 @@ def check_rows(header: Sequence[str], rows: Sequence[Mapping[str, str]]) -> list
     return messages
 
 
+def _directory_source(
+    settings: _settings.Settings | None, store: CorrectionStore | None
+) -> tuple[Path, DirectoryEditor | None]:
+    """``offices.csv`` and the editor that overlays it (only with the ``database`` target and a store)."""
+    settings = settings or _settings.load()
+    path = Path(settings.data_dir) / "offices.csv"
+    if directory_target() == "csv":
+        return path, None
+    store = store or open_existing_store()
+    return path, (DirectoryEditor(store, path, target="database") if store is not None else None)
+
+
 def current_rows(
     settings: _settings.Settings | None = None, store: CorrectionStore | None = None
 ) -> tuple[list[str], list[dict[str, str]]]:
     """The directory's header and rows as strings, with database edits when that target is configured."""
-    settings = settings or _settings.load()
-    path = Path(settings.data_dir) / "offices.csv"
-    if directory_target() == "csv":
-        return read_rows(path)
-    store = store or open_existing_store()
-    if store is None:
-        return read_rows(path)
-    return DirectoryEditor(store, path, target="database").rows()
+    path, editor = _directory_source(settings, store)
+    return editor.rows() if editor else read_rows(path)
 
 
 def load_directory(
@@ -1507,14 +1513,8 @@ def load_directory(
     pandas.DataFrame
         As :func:`finder.directory.load_offices`.
     """
-    settings = settings or _settings.load()
-    path = Path(settings.data_dir) / "offices.csv"
-    if directory_target() == "csv":
-        return load_offices(path)
-    store = store or open_existing_store()
-    if store is None:
-        return load_offices(path)
-    return DirectoryEditor(store, path, target="database").load()
+    path, editor = _directory_source(settings, store)
+    return editor.load() if editor else load_offices(path)
 
 
 def offline_position(

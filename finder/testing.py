@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
@@ -73,3 +74,27 @@ def make_offices_csv(
         writer.writerow(header)
         writer.writerows(lines)
     return target
+
+
+class FakeClock:
+    """A clock for tests of time-dependent code (rate limits, lockouts): call it for "now", move it on.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> clock = FakeClock(dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC))
+    >>> clock.advance(minutes=15)
+    >>> clock().minute
+    15
+    """
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        """Return "now"."""
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        """Move the clock on by ``datetime.timedelta(**kwargs)``."""
+        self.now += dt.timedelta(**kwargs)

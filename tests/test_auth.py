@@ -11,24 +11,14 @@ from hypothesis import strategies as st
 
 from finder import auth
 from finder.corrections import CorrectionStore
+from finder.testing import FakeClock
 
 SECRET = "correct horse battery staple"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += dt.timedelta(**kwargs)
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC))
 
 
 # --- secrets ---------------------------------------------------------------------------------------

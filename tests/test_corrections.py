@@ -23,7 +23,7 @@ from finder.corrections import (
     RateLimitedError,
 )
 from finder.directory import load_offices, validate_file
-from finder.testing import make_offices_csv
+from finder.testing import FakeClock, make_offices_csv
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2027, 3, 1)
@@ -36,20 +36,9 @@ HOSTILE = [
 ]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += dt.timedelta(**kwargs)
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC))
 
 
 @pytest.fixture
