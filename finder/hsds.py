@@ -43,8 +43,8 @@ from typing import Any
 
 from babel import Locale
 
+from finder import i18n, vocab
 from finder import settings as _settings
-from finder import vocab
 from finder.directory import OFFICE_COLUMNS, SOURCE_URL_SEPARATOR, validate_file
 
 #: Namespace of all our HSDS identifiers (uuid5 of the project's name; never change it).
@@ -63,20 +63,8 @@ SERVICE_ATTRIBUTES: tuple[str, ...] = (
 #: Columns carried as location attributes.
 LOCATION_ATTRIBUTES: tuple[str, ...] = ("geocode_precision", "geocode_source")
 
-#: English names of the kinds (for the service description; the UI has its own translations).
-KIND_NAMES: dict[str, str] = {
-    "KAIB": "Commissioner for foreigners and integration",
-    "ABH": "Immigration authority",
-    "MBE": "Migration counselling for adults (MBE)",
-    "JMD": "Youth migration service (JMD)",
-    "FSA": "Social work for refugees and migrants",
-    "RECHT": "Legal and asylum counselling",
-    "IQ": "Recognition of qualifications and work",
-    "ADB": "Anti-discrimination and victim counselling",
-    "PSZ": "Psychosocial support for refugees",
-    "RUECK": "Return counselling",
-    "OTHER": "Other help for migrants",
-}
+#: English names of the kinds (for the service description), from the interface catalogue.
+KIND_NAMES: dict[str, str] = {kind: i18n.kind_label(kind, "en") for kind in vocab.KINDS}
 _ATTRIBUTE_DESCRIPTIONS: dict[str, str] = {
     "id": "Identifier of the office in the Beratungsfinder Sachsen directory (offices.csv column id).",
     "kind": "Kind of office (offices.csv column kind; codes in finder/vocab.py).",

@@ -31,6 +31,7 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
+from finder import i18n
 from finder._values import finite_float as _float
 from finder._values import tel_href as _tel_href
 from finder._values import text as _text
@@ -84,17 +85,8 @@ DEFAULT_LABELS: dict[str, str] = {
     "origin": "Your location",
     "distance": "{km} km away",
     "decimal_separator": ".",
-    "KAIB": "Commissioner for foreigners and integration",
-    "ABH": "Immigration office",
-    "MBE": "Migration counselling for adults (MBE)",
-    "JMD": "Youth migration service (JMD)",
-    "FSA": "Social work for refugees and migrants",
-    "RECHT": "Legal and asylum counselling",
-    "IQ": "Recognition of qualifications and work",
-    "ADB": "Anti-discrimination and victim counselling",
-    "PSZ": "Psychosocial support",
-    "RUECK": "Return counselling",
-    "OTHER": "Other help",
+    # Kind labels come from the interface catalogue, so the map and the list name kinds alike.
+    **{kind: i18n.kind_label(kind, "en") for kind in KINDS},
 }
 
 # Offices are grouped into one marker when their coordinates agree to this many decimals (~1 m).
