@@ -4,7 +4,7 @@
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 
-.PHONY: run test setup setup-test browser lint validate pytest bench
+.PHONY: run test setup setup-test browser postgres lint validate pytest bench
 
 setup:
 	$(PIP) install -q -e .
@@ -21,6 +21,12 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
+# Debian's PostgreSQL for the corrections tests (they start a throwaway server on 127.0.0.1).
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq postgresql >/dev/null; fi; }
+
 lint:
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
@@ -31,7 +37,7 @@ validate:
 pytest:
 	$(PYTHON) -m pytest -q
 
-test: setup-test browser lint validate pytest
+test: setup-test browser postgres lint validate pytest
 
 bench:
 	$(PYTHON) benchmarks/bench_search.py

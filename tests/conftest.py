@@ -87,3 +87,28 @@ def browser():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL server on 127.0.0.1 (see ``tests/postgres_server.py``); yields its URL."""
+    from postgres_server import running_server
+
+    try:
+        with running_server() as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+
+
+_database_number = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """The URL of an empty corrections database: a SQLite file, and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "db" / "corrections.sqlite")
+    from postgres_server import fresh_database
+
+    return fresh_database(request.getfixturevalue("postgres_server"), f"test_{next(_database_number)}")
