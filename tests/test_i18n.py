@@ -377,3 +377,12 @@ def test_rtl_css_by_language() -> None:
 def test_module_doctests() -> None:
     result = doctest.testmod(i18n)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sentences_with_a_date_end_with_one_full_stop(lang):
+    # Some locales' long dates end in an abbreviation ("2026 р.", "2026 г."): no "..", no ". ." after it.
+    date = i18n.format_date("2026-11-28", lang)
+    for key in ("about.compiled",):
+        sentence = i18n.t(key, lang, date=date)
+        assert ".." not in sentence and ". ." not in sentence, (key, sentence)
