@@ -20,48 +20,9 @@ import pandas as pd
 import streamlit as st
 
 from finder import corrections
+from finder.i18n import t
 
 logger = logging.getLogger(__name__)
-
-#: English texts of the i18n keys this module uses (used when the catalogue lacks them).
-TEXTS: dict[str, str] = {
-    "report.button": "Report a change",
-    "report.intro": "Is something wrong or out of date? Tell us, and a maintainer will check it.",
-    "report.what": "What is wrong?",
-    "report.kind.address": "Address",
-    "report.kind.phone": "Phone",
-    "report.kind.hours": "Opening hours",
-    "report.kind.languages": "Languages",
-    "report.kind.closed": "Closed or moved",
-    "report.kind.other": "Something else",
-    "report.proposed": "What is correct?",
-    "report.contact": "Your e-mail or phone (optional, only for questions)",
-    "report.privacy": (
-        "Stored only on this server. Only the maintainers read it; your contact is deleted once your "
-        "report is decided."
-    ),
-    "report.send": "Send",
-    "report.thanks": "Thank you! Your report was saved and will be checked.",
-    "report.empty": "Please describe what is correct.",
-    "report.rate_limited": "You have sent many reports in a short time. Please try again later.",
-    "report.invalid": "This could not be saved:",
-    "report.unavailable": "Reports cannot be saved at the moment. Please try again later.",
-    "report.choose_office": "Which office?",
-    "report.unknown_office": "This office is not in the directory (any more).",
-}
-
-
-def tr(key: str, lang: str, **kwargs: Any) -> str:
-    """Translate ``key`` with ``finder.i18n.t`` when it knows it, else use the English of :data:`TEXTS`."""
-    try:
-        from finder.i18n import t  # noqa: PLC0415 - the catalogue module may not exist yet
-
-        text = t(key, lang, **kwargs)
-        if isinstance(text, str) and text and text != key:
-            return text
-    except Exception:  # a missing or broken catalogue must not break the form
-        logger.debug("no translation for %s", key, exc_info=True)
-    return TEXTS.get(key, key).format(**kwargs)
 
 
 @st.cache_resource(show_spinner=False)
@@ -111,56 +72,56 @@ def render_report_form(office_row: Mapping[str, Any], lang: str = "en") -> int |
     key = f"report-{office_id}"
     with st.form(key, clear_on_submit=True):
         kind = st.selectbox(
-            tr("report.what", lang),
+            t("report.what", lang),
             options=corrections.SUGGESTION_KINDS,
-            format_func=lambda k: tr(f"report.kind.{k}", lang),
+            format_func=lambda k: t(f"report.kind.{k}", lang),
             key=f"{key}-kind",
         )
         proposed = st.text_area(
-            tr("report.proposed", lang), max_chars=corrections.MAX_PROPOSED_CHARS, key=f"{key}-proposed"
+            t("report.proposed", lang), max_chars=corrections.MAX_PROPOSED_CHARS, key=f"{key}-proposed"
         )
         contact = st.text_input(
-            tr("report.contact", lang), max_chars=corrections.MAX_CONTACT_CHARS, key=f"{key}-contact"
+            t("report.contact", lang), max_chars=corrections.MAX_CONTACT_CHARS, key=f"{key}-contact"
         )
-        st.caption(tr("report.privacy", lang))
-        sent = st.form_submit_button(tr("report.send", lang))
+        st.caption(t("report.privacy", lang))
+        sent = st.form_submit_button(t("report.send", lang))
     if not sent:
         return None
     if not (proposed or "").strip():
-        st.warning(tr("report.empty", lang))
+        st.warning(t("report.empty", lang))
         return None
     try:
         store = get_store()
         number = store.submit(office_id, str(kind), proposed or "", contact or "", client_key=client_key())
     except corrections.RateLimitedError:
-        st.warning(tr("report.rate_limited", lang))
+        st.warning(t("report.rate_limited", lang))
         return None
     except corrections.CorrectionError as exc:
         # st.text: the message may quote what was typed; it must not be read as Markdown.
-        st.error(tr("report.invalid", lang))
+        st.error(t("report.invalid", lang))
         st.text(str(exc))
         return None
     except Exception:  # a database outage must not break the page
         logger.exception("cannot store a report")
-        st.error(tr("report.unavailable", lang))
+        st.error(t("report.unavailable", lang))
         return None
-    st.success(tr("report.thanks", lang))
+    st.success(t("report.thanks", lang))
     return number
 
 
 def render_report_page(offices: pd.DataFrame, lang: str = "en") -> int | None:
     """The body of the ``report`` page: the office from ``?office=<id>``, or a choice of all offices."""
-    st.header(tr("report.button", lang))
-    st.write(tr("report.intro", lang))
+    st.header(t("report.button", lang))
+    st.write(t("report.intro", lang))
     ids = offices["id"].astype(str).tolist()
     names = dict(zip(ids, offices["name"].astype(str), strict=True))
     wanted = st.query_params.get("office")
     if wanted is not None and wanted not in names:
-        st.warning(tr("report.unknown_office", lang))
+        st.warning(t("report.unknown_office", lang))
         wanted = None
     if wanted is None:
         wanted = st.selectbox(
-            tr("report.choose_office", lang),
+            t("report.choose_office", lang),
             options=ids,
             format_func=lambda i: names.get(i, i),
             key="report-office",
