@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,7 +15,6 @@ from geopy.location import Location
 
 from finder import geodata, search
 from finder import settings as _settings
-from finder.directory import load_offices
 from finder.gazetteer import MAX_QUERY_LENGTH, OfflineGazetteer
 
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
@@ -63,7 +61,9 @@ class Finder:
     settings
         Library settings (data folder, geocoder, …); default :func:`finder.settings.load`.
     offices
-        An already loaded directory table (tests pass small synthetic ones); default ``data/offices.csv``.
+        An already loaded directory table (tests pass small synthetic ones); default
+        :func:`finder.corrections.load_directory` (``data/offices.csv`` with maintainers' database edits
+        and confirmations).
 
     Examples
     --------
@@ -79,7 +79,10 @@ class Finder:
 
     def __post_init__(self) -> None:
         if self.offices is None:
-            self.offices = load_offices(Path(self.settings.data_dir) / "offices.csv")
+            # offices.csv plus what maintainers decided in the corrections database (if there is one).
+            from finder.corrections import load_directory  # noqa: PLC0415 - SQLAlchemy only when loading
+
+            self.offices = load_directory(self.settings)
         self.index = search.OfficeIndex.from_offices(self.offices)
         self.gazetteer = OfflineGazetteer(self.settings.data_dir)
         self._geocoder = None

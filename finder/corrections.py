@@ -1511,10 +1511,14 @@ def load_directory(
     Returns
     -------
     pandas.DataFrame
-        As :func:`finder.directory.load_offices`.
+        As :func:`finder.directory.load_offices`, plus ``confirmed``: the ISO date a maintainer last said
+        "still correct" ('' if never, or if there is no corrections database).
     """
     path, editor = _directory_source(settings, store)
-    return editor.load() if editor else load_offices(path)
+    frame = editor.load() if editor else load_offices(path)
+    confirmed = store.confirmations() if store is not None else load_confirmations()
+    frame["confirmed"] = frame["id"].map(lambda i: confirmed[i].date().isoformat() if i in confirmed else "")
+    return frame
 
 
 def offline_position(

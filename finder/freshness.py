@@ -8,7 +8,8 @@ Two dates per office, kept apart because they mean different things:
   it says the row matches its source, not that the source is still right.
 
 An entry is *fresh as of* the newest of its source date and the last time a maintainer confirmed the
-office itself ("still correct", kept in the corrections database). It is *stale* when that date is older
+office itself ("still correct", kept in the corrections database; :func:`finder.corrections.load_directory`
+puts it in the table's ``confirmed`` column). It is *stale* when that date is older
 than ``settings.stale_after_days`` (default two years), or when there is no such date at all. A partial
 source date counts from the end of the period it names (a page dated "2022" may be from December 2022),
 so no entry is called stale earlier than it could be.
@@ -29,8 +30,8 @@ from typing import Any
 
 import pandas as pd
 
+from finder import i18n, vocab
 from finder import settings as _settings
-from finder import vocab
 
 #: Fields counted as "missing" in the report (column → report column).
 MISSING_FIELDS: dict[str, str] = {
@@ -110,38 +111,27 @@ class Freshness:
     reason: str
 
     def parts(self) -> list[tuple[str, dict[str, str]]]:
-        """The label as i18n keys with their arguments (for translated user interfaces).
+        """The label as catalogue keys with their arguments (dates as ISO text).
 
-        Keys: ``freshness.source_as_of`` (``date``), ``freshness.no_source_date``,
-        ``freshness.checked_against_source`` (``date``), ``freshness.confirmed`` (``date``),
-        ``freshness.possibly_outdated``.
+        Keys: ``office.as_of`` (``date``: the source date), ``office.undated``, ``office.checked``
+        (``date``), ``office.confirmed`` (``date``), ``office.may_be_outdated``.
         """
         out: list[tuple[str, dict[str, str]]] = []
         if self.source_date:
-            out.append(("freshness.source_as_of", {"date": self.source_date}))
+            out.append(("office.as_of", {"date": self.source_date}))
         else:
-            out.append(("freshness.no_source_date", {}))
+            out.append(("office.undated", {}))
         if self.last_checked:
-            out.append(("freshness.checked_against_source", {"date": self.last_checked}))
+            out.append(("office.checked", {"date": self.last_checked}))
         if self.confirmed is not None:
-            out.append(("freshness.confirmed", {"date": self.confirmed.isoformat()}))
+            out.append(("office.confirmed", {"date": self.confirmed.isoformat()}))
         if self.stale:
-            out.append(("freshness.possibly_outdated", {}))
+            out.append(("office.may_be_outdated", {}))
         return out
 
-    def label(self) -> str:
-        """The English label (``source as of 2018 · checked against the source 2026-11-28 · …``).
-
-        Translated interfaces build their own from :meth:`parts`.
-        """
-        texts = {
-            "freshness.source_as_of": "source as of {date}",
-            "freshness.no_source_date": "source undated",
-            "freshness.checked_against_source": "checked against the source {date}",
-            "freshness.confirmed": "confirmed by a maintainer {date}",
-            "freshness.possibly_outdated": "may be outdated",
-        }
-        return " · ".join(texts[key].format(**kwargs) for key, kwargs in self.parts())
+    def label(self, lang: str = "en") -> str:
+        """The label in ``lang``, dates as written (``as of 2018 · checked 2026-11-28 · may be outdated``)."""
+        return " · ".join(i18n.t(key, lang, **kwargs) for key, kwargs in self.parts())
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (ISO dates) with the English label."""
@@ -186,7 +176,7 @@ def freshness_of(
     stale_after_days
         The age limit; default ``settings.stale_after_days``.
     confirmed
-        When a maintainer last confirmed the office, if ever.
+        When a maintainer last confirmed the office; default the row's ``confirmed`` value (if any).
 
     Returns
     -------
@@ -195,7 +185,7 @@ def freshness_of(
     today = today or dt.date.today()
     limit = _settings.load().stale_after_days if stale_after_days is None else stale_after_days
     source_date = str(row.get("source_date", "") or "")
-    confirmed_date = _as_date(confirmed)
+    confirmed_date = _as_date(confirmed if confirmed is not None else row.get("confirmed"))
     dates = [d for d in (period_end(source_date), confirmed_date) if d is not None]
     as_of = max(dates) if dates else None
     if as_of is None:
@@ -221,18 +211,16 @@ def assess(
     *,
     today: dt.date | None = None,
     stale_after_days: int | None = None,
-    confirmations: Mapping[str, dt.date | dt.datetime] | None = None,
 ) -> pd.DataFrame:
     """Freshness of every office.
 
     Parameters
     ----------
     offices
-        The directory (:func:`finder.directory.load_offices`).
+        The directory (:func:`finder.corrections.load_directory`; its optional ``confirmed`` column holds
+        maintainers' confirmations).
     today, stale_after_days
         As in :func:`freshness_of`.
-    confirmations
-        Office id → last maintainer confirmation (:meth:`finder.corrections.CorrectionStore.confirmations`).
 
     Returns
     -------
@@ -241,12 +229,9 @@ def assess(
         ``as_of`` (ISO text, blank when unknown), ``age_days`` (``Int64``), ``stale`` (bool), ``reason``,
         ``label`` (English).
     """
-    confirmations = confirmations or {}
     records = []
     for row in offices.to_dict("records"):
-        f = freshness_of(
-            row, today=today, stale_after_days=stale_after_days, confirmed=confirmations.get(str(row["id"]))
-        )
+        f = freshness_of(row, today=today, stale_after_days=stale_after_days)
         records.append(
             {
                 "id": f.office_id,
@@ -287,7 +272,6 @@ def work_list(
     *,
     today: dt.date | None = None,
     stale_after_days: int | None = None,
-    confirmations: Mapping[str, dt.date | dt.datetime] | None = None,
 ) -> pd.DataFrame:
     """One row per office, the ones most in need of a check first.
 
@@ -298,7 +282,7 @@ def work_list(
         ``missing`` (``;``-separated fields from :data:`MISSING_FIELDS`); stale first, then undated,
         then oldest first.
     """
-    fresh = assess(offices, today=today, stale_after_days=stale_after_days, confirmations=confirmations)
+    fresh = assess(offices, today=today, stale_after_days=stale_after_days)
     missing = offices.apply(
         lambda row: ";".join(col for col in MISSING_FIELDS if not str(row.get(col, "") or "").strip()), axis=1
     )
@@ -326,7 +310,6 @@ def report(
     *,
     today: dt.date | None = None,
     stale_after_days: int | None = None,
-    confirmations: Mapping[str, dt.date | dt.datetime] | None = None,
 ) -> pd.DataFrame:
     """Freshness and completeness of the directory per district and kind, with subtotals.
 
@@ -339,7 +322,7 @@ def report(
         ``missing_languages``, ``missing_opening_hours``, ``no_location``, ``oldest_source`` (the oldest
         ``source_date`` text), ``oldest_check`` (the oldest ``last_checked``).
     """
-    fresh = assess(offices, today=today, stale_after_days=stale_after_days, confirmations=confirmations)
+    fresh = assess(offices, today=today, stale_after_days=stale_after_days)
     data = pd.DataFrame(
         {
             "district": offices["district"].astype(str),
@@ -390,7 +373,7 @@ def report(
 # Command line: finder report
 
 
-def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, dt.datetime]]:
+def _load(args: argparse.Namespace) -> pd.DataFrame:
     from finder import corrections  # noqa: PLC0415 - keeps `finder --help` fast
 
     settings = _settings.load()
@@ -399,15 +382,13 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, dict[str, dt.datetime
     if args.no_db:
         from finder.directory import load_offices  # noqa: PLC0415
 
-        return load_offices(Path(settings.data_dir) / "offices.csv"), {}
+        return load_offices(Path(settings.data_dir) / "offices.csv")
     store = corrections.open_existing_store(args.db)
     try:
-        offices = corrections.load_directory(settings, store)
-        confirmations = store.confirmations() if store is not None else {}
+        return corrections.load_directory(settings, store)
     finally:
         if store is not None:
             store.dispose()
-    return offices, confirmations
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -416,9 +397,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     except ValueError:
         sys.stderr.write(f"error: --today must be YYYY-MM-DD, not {args.today!r}\n")
         return 2
-    offices, confirmations = _load(args)
+    offices = _load(args)
     limit = args.stale_after if args.stale_after is not None else _settings.load().stale_after_days
-    kwargs = {"today": today, "stale_after_days": limit, "confirmations": confirmations}
+    kwargs = {"today": today, "stale_after_days": limit}
     table = work_list(offices, **kwargs) if args.offices else report(offices, **kwargs)
     if args.format == "json":
         records = json.loads(table.to_json(orient="records", force_ascii=False))

@@ -45,7 +45,7 @@ import pandas as pd
 import segno
 import shapely
 
-from finder import i18n
+from finder import freshness, i18n
 from finder._values import finite_float as _float
 from finder._values import tel_href
 from finder._values import text as _text
@@ -367,28 +367,6 @@ def _safe_web_url(url: str) -> str:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
-def source_date_parsed(value: str) -> dt.date | None:
-    """The last day a ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` date can stand for (None if invalid).
-
-    The end of the period is used so that "2024" is not called stale on 2 January 2026 with a two-year
-    limit.
-    """
-    match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", value.strip())
-    if not match:
-        return None
-    year, month, day = (int(g) if g else None for g in match.groups())
-    try:
-        if month is None:
-            return dt.date(year, 12, 31)
-        if day is None:
-            first = dt.date(year, month, 1)  # validates the month
-            following = dt.date(year + month // 12, month % 12 + 1, 1)
-            return max(first, following - dt.timedelta(days=1))
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True)
 class OfficeCard:
     """The facts of one office as plain text and safe links (escape before rendering as HTML).
@@ -417,12 +395,18 @@ class OfficeCard:
     source_date: str
     as_of_text: str
     checked_text: str  # "checked <date>" ('' if unknown)
+    confirmed_text: str  # "confirmed as still correct <date>" ('' if never)
     stale: bool
     lat: float | None
     lon: float | None
     osm_url: str
     directions_url: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def dates_text(self) -> str:
+        """The known dates in one line: "as of … · checked … · confirmed as still correct …"."""
+        return " · ".join(x for x in (self.as_of_text, self.checked_text, self.confirmed_text) if x)
 
 
 def _osm_links(
@@ -485,26 +469,30 @@ def office_card(
     languages = tuple(i18n.language_name(c, lang) for c in codes)
     source_urls = tuple(u for u in (_safe_web_url(s) for s in _text(get("source_url")).split(" | ")) if u)
     source_date = _text(get("source_date"))
-    ends = source_date_parsed(source_date) if source_date else None
-    stale = ends is None or (today - ends).days > stale_after_days
+    fresh = freshness.freshness_of(row, today=today, stale_after_days=stale_after_days)
     as_of = (
         i18n.t("office.as_of", lang, date=i18n.format_date(source_date, lang))
-        if ends is not None
+        if freshness.period_end(source_date) is not None
         else i18n.t("office.undated", lang)
     )
     checked = _text(get("last_checked"))
     checked_text = (
         i18n.t("office.checked", lang, date=i18n.format_date(checked, lang))
-        if source_date_parsed(checked) is not None
+        if freshness.period_end(checked) is not None
+        else ""
+    )
+    confirmed_text = (
+        i18n.t("office.confirmed", lang, date=i18n.format_date(fresh.confirmed.isoformat(), lang))
+        if fresh.confirmed is not None
         else ""
     )
     precision_text = (
         i18n.precision_label(precision, lang) if precision else i18n.t("office.online_only", lang)
     )
     notes: list[str] = []
-    if ends is None:
+    if fresh.reason == "no-date":
         notes.append(i18n.t("office.undated_note", lang))
-    elif stale:
+    elif fresh.stale:
         years = i18n.format_number(stale_after_days / 365, lang)
         notes.append(i18n.t("office.outdated", lang, years=years))
     if not street and not place:
@@ -535,7 +523,8 @@ def office_card(
         source_date=source_date,
         as_of_text=as_of,
         checked_text=checked_text,
-        stale=stale,
+        confirmed_text=confirmed_text,
+        stale=fresh.stale,
         lat=lat,
         lon=lon,
         osm_url=osm_url,
@@ -726,7 +715,7 @@ def _office_html(number: int, card: OfficeCard, lang: str) -> str:
         rows.append((t("office.opening_hours", lang), f"<bdi>{esc(card.opening_hours)}</bdi>"))
     languages = ", ".join(card.languages) if card.languages else t("office.languages_unknown", lang)
     rows.append((t("office.languages", lang), esc(languages)))
-    source = esc(" · ".join(x for x in (card.as_of_text, card.checked_text) if x))
+    source = esc(card.dates_text)
     if card.source_urls:
         links = (f'<a href="{esc(u)}" dir="ltr">{esc(u)}</a>' for u in card.source_urls)
         source += "<br>" + "<br>".join(links)

@@ -1,10 +1,17 @@
 """The Finder facade: locate offline and through a configured online geocoder (a local fake server)."""
 
+import datetime as dt
+import shutil
+from pathlib import Path
+
 import pytest
 
 from finder import settings as _settings
 from finder.core import Finder, LocateError
+from finder.corrections import CorrectionStore, DirectoryEditor
 from finder.testing_server import serve_fake_geocoder
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +81,24 @@ def test_offline_default_sends_nothing(finder, monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", lambda *a, **k: pytest.fail("network used"))
     assert finder.locate("Plauen").district == "Vogtlandkreis"
     assert finder.settings.online is False
+
+
+def test_finder_shows_what_maintainers_decided_in_the_database(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    before = (data / "offices.csv").read_bytes()
+    monkeypatch.setenv("FINDER_DATA_DIR", str(data))
+    monkeypatch.setenv("FINDER_CORRECTIONS_DB", str(tmp_path / "c.sqlite"))
+    monkeypatch.setenv("FINDER_CORRECTIONS_TARGET", "database")
+    ids = list(Finder().offices["id"])
+    editor = DirectoryEditor(CorrectionStore(), data / "offices.csv", target="database")
+    editor.apply(ids[0], {"phone": "0351 999999"}, by="anna", reason="phoned the office")
+    editor.confirm(ids[1], by="anna")
+    editor.remove(ids[2], by="anna", reason="closed")
+
+    offices = Finder().offices.set_index("id")
+    assert offices.loc[ids[0], "phone"] == "0351 999999"
+    assert offices.loc[ids[1], "confirmed"] == dt.datetime.now(dt.UTC).date().isoformat()
+    assert offices.loc[ids[0], "confirmed"] == ""
+    assert ids[2] not in offices.index
+    assert (data / "offices.csv").read_bytes() == before  # the database target never edits the file

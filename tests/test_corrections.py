@@ -8,6 +8,8 @@ import datetime as dt
 import multiprocessing
 import shutil
 import sqlite3
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -236,9 +238,12 @@ def _process_writer(args: tuple[str, int]) -> int:
     return n
 
 
-def test_concurrent_processes_lose_nothing(db_url):
+def test_concurrent_processes_lose_nothing(db_url, monkeypatch):
     url = db_url
     CorrectionStore(url).dispose()
+    # Spawned children re-run the parent's __main__; after an AppTest run that is Streamlit's temporary
+    # script, so give them a plain one.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     # spawn: a fresh interpreter per writer, like separate app processes (and safe with threads around).
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=4, mp_context=context) as pool:

@@ -64,10 +64,11 @@ def test_freshness_of_each_case():
     old = freshness.freshness_of({"id": "x", "source_date": "2018", "last_checked": "2026-11-28"}, today=TODAY,
                                  stale_after_days=730)  # fmt: skip
     assert (old.stale, old.reason, old.as_of) == (True, "old", dt.date(2018, 12, 31))
-    assert old.label() == "source as of 2018 · checked against the source 2026-11-28 · may be outdated"
+    assert old.label() == "as of 2018 · checked 2026-11-28 · may be outdated"
     undated = freshness.freshness_of({"id": "y", "source_date": ""}, today=TODAY, stale_after_days=730)
     assert (undated.stale, undated.reason, undated.as_of, undated.age_days) == (True, "no-date", None, None)
-    assert undated.label() == "source undated · may be outdated"
+    assert undated.label() == "Source not dated · may be outdated"
+    assert undated.label("de") == "Quelle ohne Datum · möglicherweise veraltet"
     fresh = freshness.freshness_of({"id": "z", "source_date": "2025"}, today=TODAY, stale_after_days=730)
     assert (fresh.stale, fresh.reason) == (False, "")
     assert fresh.to_json()["as_of"] == "2025-12-31"
@@ -86,12 +87,16 @@ def test_a_confirmation_makes_an_entry_fresh():
     confirmed = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
     f = freshness.freshness_of(row, today=TODAY, stale_after_days=730, confirmed=confirmed)
     assert (f.stale, f.as_of, f.confirmed) == (False, dt.date(2026, 5, 1), dt.date(2026, 5, 1))
-    assert "confirmed by a maintainer 2026-05-01" in f.label()
-    assert ("freshness.confirmed", {"date": "2026-05-01"}) in f.parts()
+    assert "confirmed as still correct 2026-05-01" in f.label()
+    assert ("office.confirmed", {"date": "2026-05-01"}) in f.parts()
+    # Without the argument, the row's ``confirmed`` column (from corrections.load_directory) counts.
+    from_row = freshness.freshness_of({**row, "confirmed": "2026-05-01"}, today=TODAY, stale_after_days=730)
+    assert (from_row.stale, from_row.confirmed) == (False, dt.date(2026, 5, 1))
 
 
 def test_assess(offices):
-    out = freshness.assess(offices, today=TODAY, stale_after_days=730, confirmations={"undated": TODAY})
+    offices = offices.assign(confirmed=offices["id"].map({"undated": TODAY.isoformat()}).fillna(""))
+    out = freshness.assess(offices, today=TODAY, stale_after_days=730)
     by_id = out.set_index("id")
     assert list(out.index) == list(offices.index)
     assert by_id["stale"].to_dict() == {"old": True, "new": False, "undated": False, "edge": False}

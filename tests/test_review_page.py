@@ -192,9 +192,12 @@ def test_still_correct(env):
     at = sign_in(page(review_password=SECRET))
     at.selectbox(key="review-office").select("a")
     at = at.run()
-    assert any("source as of 2016" in t.value for t in at.text)
+    assert "as of 2016 · checked 2026-11-28 · may be outdated" in [t.value for t in at.text]
     at = button(at, "Still correct").click().run()
     assert not at.exception and "a confirmed as still correct" in at.success[0].value
+    today = dt.date.today().isoformat()
+    label = f"as of 2016 · checked {today} · confirmed as still correct {today}"
+    assert label in [t.value for t in at.text]
     assert set(CorrectionStore(db).confirmations()) == {"a"}
     row = {r["id"]: r for r in corrections.read_rows(csv_path)[1]}["a"]
     assert row["last_checked"] == dt.date.today().isoformat()

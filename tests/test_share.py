@@ -29,7 +29,6 @@ from finder.share import (
     qr_png,
     qr_svg,
     share_url,
-    source_date_parsed,
     static_map_svg,
     tel_href,
     to_params,
@@ -246,15 +245,6 @@ def test_tel_href(phone: str, href: str) -> None:
     assert tel_href(phone) == href
 
 
-def test_source_date_parsed_uses_end_of_period() -> None:
-    assert source_date_parsed("2024") == dt.date(2024, 12, 31)
-    assert source_date_parsed("2024-02") == dt.date(2024, 2, 29)
-    assert source_date_parsed("2023-12") == dt.date(2023, 12, 31)
-    assert source_date_parsed("2024-05-17") == dt.date(2024, 5, 17)
-    assert source_date_parsed("2024-13") is None
-    assert source_date_parsed("spring") is None
-
-
 def _row(**changes: object) -> dict:
     row = {
         "id": "mbe-test",
@@ -307,6 +297,17 @@ def test_office_card_honest_notes() -> None:
     assert undated.stale
     assert undated.as_of_text == i18n.t("office.undated", "en")
     assert undated.notes == (i18n.t("office.undated_note", "en"), i18n.t("office.no_street", "en"))
+    assert old.confirmed_text == "" and old.dates_text == f"{old.as_of_text} · {old.checked_text}"
+
+
+def test_office_card_counts_a_maintainers_confirmation() -> None:
+    # corrections.load_directory puts "still correct" dates in the ``confirmed`` column.
+    card = office_card(_row(source_date="2019", confirmed="2026-10-01"), "de", today=TODAY)
+    assert not card.stale and card.notes == ()
+    assert card.confirmed_text == i18n.t("office.confirmed", "de", date="1. Oktober 2026")
+    assert card.dates_text.endswith(card.confirmed_text)
+    undated = office_card(_row(source_date="", confirmed="2026-10-01"), "en", today=TODAY)
+    assert not undated.stale and undated.as_of_text == i18n.t("office.undated", "en")
     nowhere = office_card(
         _row(street="", postcode="", city="", lat=None, lon=float("nan"), languages="", website="ftp://x"),
         "de",

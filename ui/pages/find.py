@@ -281,8 +281,7 @@ def card_html(card: share.OfficeCard, lang: str, number: int | None = None, sect
         f'<a href="{e(u)}" target="_blank" rel="noopener noreferrer">{e(_domain(u))}</a>'
         for u in card.source_urls
     )
-    dates = " · ".join(x for x in (card.as_of_text, card.checked_text) if x)
-    rows.append((i18n.t("office.source", lang), e(dates) + (f" · {sources}" if sources else "")))
+    rows.append((i18n.t("office.source", lang), e(card.dates_text) + (f" · {sources}" if sources else "")))
     body = "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in rows)
     links = []
     if card.osm_url:

@@ -230,17 +230,13 @@ def _suggestions(
 
 
 def _freshness(
-    store: corrections.CorrectionStore,
     editor: corrections.DirectoryEditor,
     offices: pd.DataFrame,
     rows: dict[str, dict[str, str]],
     user: str,
 ) -> None:
     settings = _settings.load()
-    confirmations = store.confirmations()
-    work = freshness.work_list(
-        offices, stale_after_days=settings.stale_after_days, confirmations=confirmations
-    )
+    work = freshness.work_list(offices, stale_after_days=settings.stale_after_days)
     stale = int(work["stale"].sum())
     st.caption(
         f"{stale} of {len(work)} entries are undated or older than {settings.stale_after_days} days. "
@@ -255,8 +251,9 @@ def _freshness(
         "Office", options=ids, format_func=lambda i: f"{i} — {names.get(i, '')}", key="review-office"
     )
     current = rows[office]
+    confirmed = offices.loc[offices["id"] == office, "confirmed"]
     state = freshness.freshness_of(
-        current, stale_after_days=settings.stale_after_days, confirmed=confirmations.get(office)
+        current, stale_after_days=settings.stale_after_days, confirmed=confirmed.iloc[0] or None
     )
     st.text(state.label())
     if st.button(
@@ -380,9 +377,10 @@ def main() -> None:
             st.session_state.pop("review_user", None)
             st.rerun()
     _show_flash()
-    editor = corrections.DirectoryEditor(store, _settings.load().data_dir / "offices.csv")
+    settings = _settings.load()
+    editor = corrections.DirectoryEditor(store, settings.data_dir / "offices.csv")
     try:
-        offices = editor.load()
+        offices = corrections.load_directory(settings, store)
         _, raw = editor.rows()
     except Exception as exc:  # show why instead of a traceback
         _error("The directory cannot be read.", exc)
@@ -392,7 +390,7 @@ def main() -> None:
     with suggestions_tab:
         _suggestions(store, editor, rows, str(user))
     with freshness_tab:
-        _freshness(store, editor, offices, rows, str(user))
+        _freshness(editor, offices, rows, str(user))
     with history_tab:
         _history(store, editor, str(user))
 
