@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,16 +37,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free local port; yield its URL; stop it afterwards."""
+@contextmanager
+def running_app(folder: Path, env: dict[str, str] | None = None, args: Sequence[str] = ()) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free local port (log and caches in ``folder``); yield its URL.
+
+    ``env`` adds environment variables (e.g. ``FINDER_DATA_DIR``), ``args`` Streamlit options.
+    """
     port = _free_port()
-    log = tmp_path_factory.mktemp("app") / "streamlit.log"
-    env = {**os.environ, "FINDER_CACHE_DIR": str(log.parent / "cache")}
+    log = folder / "streamlit.log"
+    env = {**os.environ, "FINDER_CACHE_DIR": str(folder / "cache"), **(env or {})}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        "--browser.gatherUsageStats", "false", *args,
     ]  # fmt: skip
     with log.open("w") as fh:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT, env=env)
@@ -68,6 +72,13 @@ def app_url(tmp_path_factory) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    """The app on the embedded data, on a free local port."""
+    with running_app(tmp_path_factory.mktemp("app")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
