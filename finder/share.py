@@ -39,7 +39,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
 
 import pandas as pd
 import segno
@@ -329,6 +329,20 @@ def share_url(base: str, state: ViewState) -> str:
     parts = urlsplit(base or "")
     query = urlencode(to_params(state), quote_via=quote, safe=",")
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
+
+
+def report_url(share_link: str, office_id: str, lang: str) -> str:
+    """The "Report a change" page of one office, in the app that ``share_link`` points at.
+
+    Examples
+    --------
+    >>> report_url("http://localhost:8501/?lang=de&q=Pirna", "mbe-x", "de")
+    'http://localhost:8501/report?office=mbe-x&lang=de'
+    >>> report_url("https://finder.example/sachsen/?q=1", "a&b", "ar")
+    'https://finder.example/sachsen/report?office=a%26b&lang=ar'
+    """
+    query = urlencode({"office": office_id, "lang": lang}, quote_via=quote)
+    return urljoin(share_link, f"report?{query}")
 
 
 def qr_svg(url: str, *, scale: int = 4, title: str = "") -> str:
@@ -685,7 +699,7 @@ bdi, .ltr { unicode-bidi: isolate; }
 """
 
 
-def _office_html(number: int, card: OfficeCard, lang: str) -> str:
+def _office_html(number: int, card: OfficeCard, lang: str, share_link: str) -> str:
     """One office of the handout as an HTML section (every value escaped)."""
     esc = html.escape
     t = i18n.t
@@ -720,6 +734,9 @@ def _office_html(number: int, card: OfficeCard, lang: str) -> str:
         links = (f'<a href="{esc(u)}" dir="ltr">{esc(u)}</a>' for u in card.source_urls)
         source += "<br>" + "<br>".join(links)
     rows.append((t("office.source", lang), source))
+    # Whoever holds the printout can tell us when something has changed.
+    report = report_url(share_link, card.id, lang)
+    rows.append((t("report.button", lang), f'<a href="{esc(report)}" dir="ltr">{esc(report)}</a>'))
     body = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
     notes = "".join(f'<p class="note">{esc(n)}</p>' for n in (card.precision_text, *card.notes) if n)
     return (
@@ -809,10 +826,10 @@ def handout_html(
             parts.append(f"<h2>{esc(heading)}</h2>")
         if any(c.distance_km is not None for c in main):
             parts.append(f'<p class="muted">{esc(t("results.straight_line", lang))}</p>')
-        parts.extend(_office_html(n, c, lang) for n, c in numbered[: len(main)])
+        parts.extend(_office_html(n, c, lang, url) for n, c in numbered[: len(main)])
     if extra:
         parts.append(f"<h2>{esc(t('results.responsible_heading', lang))}</h2>")
-        parts.extend(_office_html(n, c, lang) for n, c in numbered[len(main) :])
+        parts.extend(_office_html(n, c, lang, url) for n, c in numbered[len(main) :])
     if not main and not extra:
         parts.append(f"<p>{esc(t('results.no_match', lang))}</p>")
     qr = qr_svg(url, title=t("share.qr", lang))

@@ -262,10 +262,3 @@ def test_report_form_rate_limit_message(env, monkeypatch):
         at = at.button[0].click().run()
     assert "many reports" in at.warning[0].value
     assert [s.proposed for s in CorrectionStore(db).suggestions()] == ["Mo 9-12"]
-
-
-def test_report_link():
-    from ui.report_form import report_link
-
-    assert report_link("mbe-x", "https://finder.example/") == "https://finder.example/report?office=mbe-x"
-    assert report_link("a&b=c") == "/report?office=a%26b%3Dc"

@@ -398,6 +398,10 @@ def test_handout_html_is_escaped_self_contained_and_complete(lang: str) -> None:
     # Self-contained: no scripts, stylesheets, images or frames from anywhere.
     assert not re.search(r"<(?:script|link|img|iframe)\b|\bsrc=|url\(", page, re.IGNORECASE)
     assert i18n.t("results.responsible_heading", lang) in html.unescape(page)
+    # Every office carries its "Report a change" link, in the handout's language.
+    for office in ("mbe-test", "jmd-2", "abh-x"):
+        assert html.escape(f"http://localhost:8501/report?office={office}&lang={lang}") in page
+    assert html.unescape(page).count(i18n.t("report.button", lang)) == 3
 
 
 def test_handout_without_place_or_offices() -> None:

@@ -5,7 +5,7 @@ database (:class:`finder.corrections.CorrectionStore`); nothing is sent anywhere
 contact is optional, only maintainers see it, and it is deleted once the suggestion is decided.
 
 :func:`render_report_page` is the body of a ``report`` page that a printed handout can link to with
-``?office=<id>`` (:func:`report_link`).
+``?office=<id>`` (:func:`finder.share.report_url`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import logging
 import secrets
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -46,11 +45,6 @@ def client_key() -> str:
     if "_corrections_client" not in st.session_state:
         st.session_state["_corrections_client"] = secrets.token_hex(16)
     return str(st.session_state["_corrections_client"])
-
-
-def report_link(office_id: str, base_url: str = "") -> str:
-    """The address of the report page for one office (for handouts and QR codes)."""
-    return f"{base_url.rstrip('/')}/report?office={quote(office_id, safe='')}"
 
 
 def render_report_form(office_row: Mapping[str, Any], lang: str = "en") -> int | None:
