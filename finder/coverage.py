@@ -50,7 +50,7 @@ from scipy.spatial import cKDTree
 
 from finder import geodata
 from finder.search import Query
-from finder.vocab import KINDS, STATEWIDE, TOPICS
+from finder.vocab import ISO_639_1, KINDS, STATEWIDE, TOPICS
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -86,7 +86,6 @@ ATTRIBUTION = (
 #: Largest grid the surface is computed for (cells), so a typo in ``cell_m`` cannot exhaust memory.
 MAX_GRID_CELLS = 3_000_000
 
-_ISO_639_1 = re.compile(r"^[a-z]{2}$")
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 _MAX_AGE = 120
 _MAX_WHAT_IF = 20
@@ -348,7 +347,7 @@ class CoverageFilter:
                 msg = f"Unknown kind of office “{code}”. Kinds: {', '.join(KINDS)}."
                 raise CoverageError(msg)
         for code in lang_t:
-            if not _ISO_639_1.match(code):
+            if code not in ISO_639_1:
                 msg = f"“{code}” is not a two-letter ISO 639-1 language code (e.g. ar, fa, uk)."
                 raise CoverageError(msg)
         age_v: int | None = None

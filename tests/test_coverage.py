@@ -296,6 +296,7 @@ def test_filter_parse_normalises_and_rejects_bad_input():
         {"topics": ["nope"]},
         {"kinds": ["XYZ"]},
         {"languages": ["arabic"]},
+        {"languages": ["xx"]},  # two letters, but no ISO 639-1 language
         {"age": "old"},
         {"age": -1},
     ):
