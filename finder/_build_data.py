@@ -25,7 +25,6 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from finder.geodata import district_point
 from finder.vocab import AGS_DISTRICT
 
 SAXONY_PREFIX = "14"
@@ -263,48 +262,6 @@ OFFICE_COLUMNS: tuple[str, ...] = (
     "source_date", "last_checked", "notes", "lat", "lon", "geocode_precision", "geocode_source",
 )  # fmt: skip
 
-_SOURCE_OF_KIND = {
-    "postcode": "geonames-postcode",
-    "place": "geonames-place",
-    "quarter": "geonames-postcode",
-    "municipality": "bkg-municipality",
-    "district": "bkg-district",
-}
-
-
-def place_office(row: dict[str, str], gazetteer: object) -> tuple[dict[str, str], str | None]:
-    """Offline coordinates for one office row, and a warning when the place contradicts the district.
-
-    Postcode point if the row has a postcode, else the town's point, else a point inside its district;
-    online-only services (district ``Sachsen`` without a town) stay unplaced. Never a street position.
-    """
-    from finder.gazetteer import Entry, OfflineGazetteer  # noqa: PLC0415 - avoid a cycle at import
-
-    assert isinstance(gazetteer, OfflineGazetteer)
-    district = row["district"]
-    entry: Entry | None = None
-    if row["postcode"]:
-        found = gazetteer._by_postcode(row["postcode"], row["city"])
-        entry = found[0].entry if found else None
-    if entry is None and row["city"]:
-        matches = [m.entry for m in gazetteer.search(row["city"]) if m.entry.in_saxony]
-        same_district = [e for e in matches if e.district == district]
-        entry = (same_district or matches or [None])[0]
-    if entry is None and district in AGS_DISTRICT.values():
-        lat, lon = district_point(district, gazetteer.data_dir)
-        entry = Entry(district, lat, lon, "district", "SN", district)
-    if entry is None:
-        return {"lat": "", "lon": "", "geocode_precision": "", "geocode_source": ""}, None
-    warning = None
-    if district in AGS_DISTRICT.values() and entry.district != district:
-        warning = f"{row['id']}: placed in {entry.district} ({entry.name}) but listed under {district}"
-    return {
-        "lat": f"{entry.lat:.5f}",
-        "lon": f"{entry.lon:.5f}",
-        "geocode_precision": entry.precision,
-        "geocode_source": _SOURCE_OF_KIND.get(entry.kind, "geonames-place"),
-    }, warning
-
 
 def import_offices(source: Path, target: Path, data_dir: Path, checked: str) -> list[str]:
     """Import the team's compiled directory into ``target`` with normalised columns and coordinates.
@@ -341,7 +298,7 @@ def import_offices(source: Path, target: Path, data_dir: Path, checked: str) -> 
         if clean["website"] and "://" not in clean["website"]:
             # A few sources give a bare domain; browsers would treat it as a relative link.
             clean["website"] = "https://" + clean["website"]
-        placed, warning = place_office(clean, gazetteer)
+        placed, warning = gazetteer.place_office(clean)
         clean.update(placed)
         if warning:
             warnings.append(warning)

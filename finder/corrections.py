@@ -1524,32 +1524,16 @@ def load_directory(
 def offline_position(
     row: Mapping[str, str], data_dir: str | os.PathLike[str] | None = None
 ) -> dict[str, str]:
-    """Where the offline gazetteer puts an address: lat, lon, geocode_precision and geocode_source.
+    """Where the offline gazetteer puts an office: lat, lon, geocode_precision and geocode_source.
 
-    Used after an address change so the map does not keep the old position. Never a street position
-    (offline, the best is the postcode's point). Empty dict when nothing is found.
+    Used after an address change so the map does not keep the old position; the same rule as the import
+    (:meth:`finder.gazetteer.OfflineGazetteer.place_office`), so never a street position. Empty dict when
+    the office cannot be placed.
     """
     from finder.gazetteer import OfflineGazetteer  # noqa: PLC0415 - loads the geodata only when needed
 
-    postcode, city = row.get("postcode", "").strip(), row.get("city", "").strip()
-    query = f"{postcode} {city}".strip()
-    if not query:
-        return {}
-    found = OfflineGazetteer(data_dir).geocode(query)
-    if found is None or isinstance(found, list):
-        return {}
-    raw = found.raw or {}
-    sources = {"postcode": "geonames-postcode", "place": "geonames-place", "municipality": "bkg-municipality",
-               "district": "bkg-district"}  # fmt: skip
-    precision = str(raw.get("precision", ""))
-    if precision not in ("postcode", "place", "district") or not raw.get("in_saxony", False):
-        return {}
-    return {
-        "lat": f"{found.latitude:.5f}",
-        "lon": f"{found.longitude:.5f}",
-        "geocode_precision": precision,
-        "geocode_source": sources.get(str(raw.get("kind", "")), "offline"),
-    }
+    placed, _ = OfflineGazetteer(data_dir).place_office(row)
+    return placed if placed["lat"] else {}
 
 
 # --------------------------------------------------------------------------------------------------

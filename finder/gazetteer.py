@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -255,6 +256,16 @@ class _NoNetworkAdapter(BaseSyncAdapter):
         raise GeocoderServiceError(msg)
 
 
+#: ``geocode_source`` of an office placed at a gazetteer entry of each kind (see data/README.md).
+_SOURCE_OF_KIND = {
+    "postcode": "geonames-postcode",
+    "place": "geonames-place",
+    "quarter": "geonames-postcode",
+    "municipality": "bkg-municipality",
+    "district": "bkg-district",
+}
+
+
 @dataclass(frozen=True)
 class _Match:
     entry: Entry
@@ -332,6 +343,56 @@ class OfflineGazetteer(Geocoder):
         }
         location = Location(label, (lat, lon, 0), raw)
         return location if exactly_one else [location]
+
+    # -- placing an office ---------------------------------------------------------------------
+    def place_office(self, row: Mapping[str, str]) -> tuple[dict[str, str], str | None]:
+        """Offline coordinates for one office row, and a warning when the place contradicts the district.
+
+        The one placement rule of the project (import, ``finder geocode``, an address change in review):
+        the postcode's point if the row has a Saxon postcode, else the Saxon town's point, else a point
+        inside its district; online-only services (district ``Sachsen`` without a town) stay unplaced. Never a
+        street position.
+
+        Returns
+        -------
+        dict
+            ``lat``, ``lon``, ``geocode_precision``, ``geocode_source`` (all '' when unplaced).
+        str or None
+            ``"ID: placed in X (place) but listed under Y"`` when the found place lies in another district.
+
+        Examples
+        --------
+        >>> OfflineGazetteer().place_office({"postcode": "01067", "city": "Dresden", "district": "Dresden"})
+        ({'lat': '51.05470', 'lon': '13.72690', 'geocode_precision': 'postcode', \
+'geocode_source': 'geonames-postcode'}, None)
+        """
+        district, postcode, city = (
+            str(row.get(k, "") or "").strip() for k in ("district", "postcode", "city")
+        )
+        entry: Entry | None = None
+        if postcode:
+            found = [m.entry for m in self._by_postcode(postcode, city) if m.entry.in_saxony]
+            entry = found[0] if found else None
+        if entry is None and city:
+            matches = [m.entry for m in self.search(city) if m.entry.in_saxony]
+            same_district = [e for e in matches if e.district == district]
+            entry = (same_district or matches or [None])[0]
+        if entry is None and district in AGS_DISTRICT.values():
+            lat, lon = geodata.district_point(district, self.data_dir)
+            entry = Entry(district, lat, lon, "district", "SN", district)
+        if entry is None:
+            return {"lat": "", "lon": "", "geocode_precision": "", "geocode_source": ""}, None
+        warning = None
+        if district in AGS_DISTRICT.values() and entry.district != district:
+            warning = (
+                f"{row.get('id', '')}: placed in {entry.district} ({entry.name}) but listed under {district}"
+            )
+        return {
+            "lat": f"{entry.lat:.5f}",
+            "lon": f"{entry.lon:.5f}",
+            "geocode_precision": entry.precision,
+            "geocode_source": _SOURCE_OF_KIND.get(entry.kind, "geonames-place"),
+        }, warning
 
     # -- matching ----------------------------------------------------------------------------
     def search(self, query: str) -> list[_Match]:

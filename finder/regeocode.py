@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from finder import geodata
 from finder import settings as _settings
-from finder._build_data import OFFICE_COLUMNS, place_office, write_csv
+from finder._build_data import OFFICE_COLUMNS, write_csv
 from finder.directory import validate_file
 from finder.gazetteer import OfflineGazetteer
 
@@ -96,7 +96,7 @@ def regeocode(
     for row in tqdm(rows, desc="geocoding offices", unit="office", disable=not show_progress):
         if row["id"] in done:
             continue
-        candidates = [place_office(row, gazetteer)[0]]
+        candidates = [gazetteer.place_office(row)[0]]
         if geocoder is not None:
             online = _online_position(geocoder, row)
             if online:

@@ -1,6 +1,8 @@
 """The offline gazetteer on real Saxon names: scripts, typos, suffixes, ambiguity, outside Saxony."""
 
+import csv
 import math
+from pathlib import Path
 
 import pytest
 from geopy.geocoders.base import Geocoder
@@ -9,6 +11,8 @@ from hypothesis import strategies as st
 
 from finder import geodata
 from finder.gazetteer import OfflineGazetteer, base_name, normalise
+
+_OFFLINE_SOURCES = {"geonames-postcode", "geonames-place", "bkg-municipality", "bkg-district", ""}
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +163,27 @@ def test_saxon_places_come_before_namesakes_elsewhere(gaz):
     found = gaz.geocode("Neustadt", exactly_one=False)
     assert found[0].raw["in_saxony"] is True
     assert any(not loc.raw["in_saxony"] for loc in found)  # the others are still offered
+
+
+def test_offline_positions_in_the_directory_follow_the_one_placement_rule(gaz):
+    # Import, `finder geocode` and an address change in review all place offices with place_office; the
+    # committed offline positions must be what that rule gives (online ones are left out).
+    with (Path(gaz.data_dir) / "offices.csv").open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["geocode_source"] in _OFFLINE_SOURCES]
+    assert len(rows) > 150
+    columns = ("lat", "lon", "geocode_precision", "geocode_source")
+    differing = [r["id"] for r in rows if gaz.place_office(r)[0] != {c: r[c] for c in columns}]
+    assert differing == []
+
+
+def test_place_office_never_leaves_saxony(gaz):
+    berlin = {"id": "x", "postcode": "10115", "city": "Berlin", "district": ""}
+    assert gaz.place_office(berlin) == (
+        {"lat": "", "lon": "", "geocode_precision": "", "geocode_source": ""},
+        None,
+    )
+    moved = {"id": "x", "postcode": "10115", "city": "Berlin", "district": "Görlitz"}
+    placed, warning = gaz.place_office(moved)
+    assert placed["geocode_precision"] == "district" and warning is None
+    wrong = {"id": "y", "postcode": "01067", "city": "Dresden", "district": "Görlitz"}
+    assert gaz.place_office(wrong)[1] == "y: placed in Dresden (01067 Dresden) but listed under Görlitz"
