@@ -15,11 +15,12 @@ run: setup
 setup-test:
 	$(PIP) install -q -e '.[test]'
 
-# Debian's Chromium for the browser tests (Playwright's own browser download does not work offline).
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work offline), and
+# an emoji font so the screenshots in test-artifacts/ show the icons as phones do.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "color emoji"; } || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; }
 
 # Debian's PostgreSQL for the corrections tests (they start a throwaway server on 127.0.0.1).
 postgres:
