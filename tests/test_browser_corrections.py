@@ -123,6 +123,7 @@ def test_report_review_accept_and_revert(browser, maintained_app, artifacts):
         page.get_by_role("tab", name="History").click()
         page.get_by_role("button", name="Revert this change").click()
         page.wait_for_selector(f"text=Change #{change.id} reverted", timeout=30_000)
+        assert page.get_by_role("tab", name="History").get_attribute("aria-selected") == "true"
         assert office_row(csv_path, office_id)["phone"] == old_phone
 
         # 6. "Still correct" after a phone call: the public card says so and no longer warns.
@@ -130,6 +131,8 @@ def test_report_review_accept_and_revert(browser, maintained_app, artifacts):
         choose(page, "Office", f"{office_id} — {office['name']}")
         page.get_by_role("button", name="Still correct").click()
         page.wait_for_selector(f"text={office_id} confirmed as still correct", timeout=30_000)
+        # The maintainer stays where they were (the message must not reset the tabs).
+        assert page.get_by_role("tab", name="Freshness").get_attribute("aria-selected") == "true"
         assert office_row(csv_path, office_id)["last_checked"] == dt.date.today().isoformat()
         public = RecordingPage(browser, DESKTOP)
         try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from finder import corrections
+from finder import auth, corrections, i18n
 from finder.corrections import CorrectionStore
 from finder.testing import make_offices_csv
 
@@ -43,8 +43,9 @@ def env(tmp_path, monkeypatch):
     return data / "offices.csv", str(db)
 
 
-def page(**secrets) -> AppTest:
+def page(lang: str = "en", **secrets) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=30)
+    at.query_params["lang"] = lang
     for key, value in secrets.items():
         at.secrets[key] = value
     return at.run()
@@ -58,7 +59,7 @@ def sign_in(at: AppTest, password: str = SECRET, name: str = "Anna") -> AppTest:
     if name is not None:
         at.text_input(key="review-name").input(name)
     at.text_input(key="review-password").input(password)
-    return button(at, "Sign in").click().run()
+    return button(at, i18n.t("review.sign_in", at.query_params.get("lang", "en"))).click().run()
 
 
 def phone_of(csv_path: Path, office: str) -> str:
@@ -90,13 +91,23 @@ def test_closed_with_a_too_short_password(env):
 def test_wrong_password_and_lockout(env):
     at = page(review_password=SECRET)
     at = sign_in(at, "wrong")
-    assert at.error[0].value == "Wrong password."
+    assert at.error[0].value == f"Wrong password. Attempts left: {auth.MAX_FAILURES - 1}"
     for _ in range(4):
         at = sign_in(at, "still wrong")
     assert "Too many failed attempts" in at.error[0].value
     at = sign_in(at, SECRET)  # the right password while locked out
     assert "Too many failed attempts" in at.error[0].value
     assert "review_user" not in at.session_state
+
+
+def test_the_page_speaks_the_sessions_language(env):
+    # Without ?lang= the page follows the browser (German when it says nothing), like the public pages.
+    at = page(lang="de", review_password=SECRET)
+    assert at.title[0].value == "Korrekturen prüfen"
+    at = sign_in(at, "falsch")
+    assert at.error[0].value == f"Falsches Passwort. Verbleibende Versuche: {auth.MAX_FAILURES - 1}"
+    at = sign_in(page(lang="ar", review_password=SECRET))
+    assert at.tabs[0].label == i18n.t("review.tab_suggestions", "ar")
 
 
 def test_name_is_required_with_a_shared_password(env):

@@ -21,9 +21,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from finder import auth, corrections, freshness
+from finder import auth, corrections, freshness, i18n
 from finder import settings as _settings
 from finder.directory import OFFICE_COLUMNS
+from ui import resources as res
 from ui.report_form import client_key, get_store
 
 logger = logging.getLogger(__name__)
@@ -67,9 +68,14 @@ def _refresh_app() -> None:
         logger.debug("no cached finder to clear", exc_info=True)
 
 
+def t(key: str, **kwargs: Any) -> str:
+    """The page's text ``key`` in the session's language."""
+    return i18n.t(key, res.current_lang(), **kwargs)
+
+
 def _error(title: str, exc: Exception) -> None:
     st.error(title)
-    st.text(str(exc))
+    st.text(str(exc))  # the library's (English) reason, as plain text
 
 
 # --------------------------------------------------------------------------------------------------
@@ -80,31 +86,32 @@ def _login(guard: auth.LoginGuard, password: object, users: dict[str, object]) -
     shared = auth.secret_problem(password) is None
     with st.form("review-login"):
         name = (
-            st.text_input(
-                "Your name (for the change history)", max_chars=corrections.MAX_NAME_CHARS, key="review-name"
-            )
+            st.text_input(t("review.name"), max_chars=corrections.MAX_NAME_CHARS, key="review-name")
             if shared
             else ""
         )
-        given = st.text_input("Password", type="password", key="review-password")
-        submitted = st.form_submit_button("Sign in")
+        given = st.text_input(t("review.password"), type="password", key="review-password")
+        submitted = st.form_submit_button(t("review.sign_in"))
     if not submitted:
         return
     try:
         typed_name = corrections.clean_text(name or "", max_chars=corrections.MAX_NAME_CHARS, what="the name")
     except corrections.CorrectionError as exc:
-        _error("Please check your name.", exc)
+        _error(t("review.check_name"), exc)
         return
     if shared and not users and not typed_name:
-        st.warning("Please enter your name; it is recorded with every change you make.")
+        st.warning(t("review.name_needed"))
         return
     result = guard.attempt(client_key(), given, password=password if shared else None, users=users)
     if not result.ok:
-        st.error(result.message)
+        if result.locked_until is not None:
+            st.error(t("review.locked", time=f"{result.locked_until:%H:%M} UTC"))
+        else:
+            st.error(t("review.wrong_password", n=result.remaining))
         return
     who = result.user or typed_name
     if not who:
-        st.warning("Please enter your name; it is recorded with every change you make.")
+        st.warning(t("review.name_needed"))
         return
     st.session_state["review_user"] = who
     st.rerun()
@@ -145,13 +152,15 @@ def _suggestions(
     user: str,
 ) -> None:
     counts = store.counts()
-    st.caption(f"{counts['open']} open · {counts['accepted']} accepted · {counts['rejected']} rejected")
+    st.caption(
+        t("review.counts", open=counts["open"], accepted=counts["accepted"], rejected=counts["rejected"])
+    )
     items = {s.id: s for s in store.suggestions("open")}
     if not items:
-        st.info("No open suggestions.")
+        st.info(t("review.no_open"))
         return
     chosen = st.selectbox(
-        "Suggestion",
+        t("review.suggestion"),
         options=list(items),
         format_func=lambda i: (
             f"#{i} · {items[i].office_id} · {items[i].kind} · {items[i].created_at:%Y-%m-%d}"
@@ -162,28 +171,32 @@ def _suggestions(
     current = rows.get(suggestion.office_id)
     left, right = st.columns(2)
     with left:
-        st.subheader("Current entry")
+        st.subheader(t("review.current_entry"))
         if current is None:
-            st.warning("This office is no longer in the directory.")
+            st.warning(t("review.office_gone"))
         else:
             st.dataframe(
-                pd.DataFrame({"field": list(current), "value": list(current.values())}),
+                pd.DataFrame(
+                    {t("review.col.field"): list(current), t("review.col.value"): list(current.values())}
+                ),
                 hide_index=True,
                 key=f"review-current-{chosen}",
             )
     with right:
-        st.subheader("Suggestion")
-        st.text(f"What is wrong: {suggestion.kind}")
-        st.text(f"Received: {suggestion.created_at:%Y-%m-%d %H:%M} UTC")
-        st.text(f"Contact: {suggestion.contact or '—'}")
-        st.text("Proposed:")
+        st.subheader(t("review.suggestion"))
+        st.text(t("review.what_is_wrong", kind=t(f"report.kind.{suggestion.kind}")))
+        st.text(t("review.received", time=f"{suggestion.created_at:%Y-%m-%d %H:%M} UTC"))
+        st.text(t("review.contact", contact=suggestion.contact or "—"))
+        st.text(t("review.proposed"))
         st.code(suggestion.proposed, language=None, wrap_lines=True)
 
     base = list(corrections.KIND_COLUMNS.get(suggestion.kind, ()))
     extra: list[str] = []
     if current is not None:
         extra = st.multiselect(
-            "Also edit", options=[c for c in _EDITABLE if c not in base], key=f"review-extra-{chosen}"
+            t("review.also_edit"),
+            options=[c for c in _EDITABLE if c not in base],
+            key=f"review-extra-{chosen}",
         )
     columns = [*base, *extra] if current is not None else []
     with st.form(f"review-decide-{chosen}"):
@@ -196,32 +209,32 @@ def _suggestions(
         remove = False
         if suggestion.kind == "closed" and current is not None:
             remove = st.checkbox(
-                "The office is closed: remove it from the directory (can be reverted)",
+                t("review.remove_closed"),
                 key=f"review-remove-{chosen}",
             )
         reason = st.text_input(
-            "Reason (kept in the history)", value=f"suggestion #{chosen}", key=f"review-reason-{chosen}"
+            t("review.reason"), value=f"suggestion #{chosen}", key=f"review-reason-{chosen}"
         )
-        accept = st.form_submit_button("Accept", disabled=current is None)
-        reject = st.form_submit_button("Reject")
+        accept = st.form_submit_button(t("review.accept"), disabled=current is None)
+        reject = st.form_submit_button(t("review.reject"))
     if accept and current is not None:
         changes = {c: v or "" for c, v in values.items() if (v or "") != current.get(c, "")}
         changes = _with_position(current, changes) if not remove else {}
         try:
             change = editor.accept(chosen, changes, by=user, reason=reason or "", remove=remove)
         except corrections.CorrectionError as exc:
-            _error("The change was not saved.", exc)
+            _error(t("review.not_saved"), exc)
             return
-        _flash("success", f"Suggestion #{chosen} accepted (change #{change.id}).")
+        _flash("success", t("review.accepted", n=chosen, change=change.id))
         _refresh_app()
         st.rerun()
     if reject:
         try:
             store.reject(chosen, by=user, note=reason or "")
         except corrections.CorrectionError as exc:
-            _error("The suggestion could not be rejected.", exc)
+            _error(t("review.not_rejected"), exc)
             return
-        _flash("success", f"Suggestion #{chosen} rejected.")
+        _flash("success", t("review.rejected", n=chosen))
         st.rerun()
 
 
@@ -238,57 +251,55 @@ def _freshness(
     settings = _settings.load()
     work = freshness.work_list(offices, stale_after_days=settings.stale_after_days)
     stale = int(work["stale"].sum())
-    st.caption(
-        f"{stale} of {len(work)} entries are undated or older than {settings.stale_after_days} days. "
-        "Most in need of a check first."
-    )
+    st.caption(t("review.stale_summary", stale=stale, total=len(work), days=settings.stale_after_days))
     st.dataframe(work, hide_index=True, key="review-worklist")
     names = dict(zip(work["id"], work["name"], strict=True))
     ids = [i for i in work["id"] if i in rows]
     if not ids:
         return
     office = st.selectbox(
-        "Office", options=ids, format_func=lambda i: f"{i} — {names.get(i, '')}", key="review-office"
+        t("review.office"),
+        options=ids,
+        format_func=lambda i: f"{i} — {names.get(i, '')}",
+        key="review-office",
     )
     current = rows[office]
     confirmed = offices.loc[offices["id"] == office, "confirmed"]
     state = freshness.freshness_of(
         current, stale_after_days=settings.stale_after_days, confirmed=confirmed.iloc[0] or None
     )
-    st.text(state.label())
-    if st.button(
-        "Still correct", key="review-confirm", help="You checked the office itself: set last_checked to today"
-    ):
+    st.text(state.label(res.current_lang()))
+    if st.button(t("review.still_correct"), key="review-confirm", help=t("review.still_correct_help")):
         try:
             change = editor.confirm(office, by=user)
         except corrections.CorrectionError as exc:
-            _error("The confirmation was not saved.", exc)
+            _error(t("review.confirm_failed"), exc)
             return
-        _flash("success", f"{office} confirmed as still correct (change #{change.id}).")
+        _flash("success", t("review.confirmed", office=office, change=change.id))
         _refresh_app()
         st.rerun()
 
-    st.subheader("Edit this office")
-    column = st.selectbox("Field", options=list(_EDITABLE), key="review-edit-column")
+    st.subheader(t("review.edit_heading"))
+    column = st.selectbox(t("review.field"), options=list(_EDITABLE), key="review-edit-column")
     with st.form(f"review-edit-{office}-{column}"):
         widget = st.text_area if column in _LONG else st.text_input
         value = widget(column, value=current.get(column, ""), key=f"review-edit-{office}-{column}")
-        reason = st.text_input("Reason (kept in the history)", key=f"review-edit-reason-{office}-{column}")
-        save = st.form_submit_button("Save change")
+        reason = st.text_input(t("review.reason"), key=f"review-edit-reason-{office}-{column}")
+        save = st.form_submit_button(t("review.save"))
     if save:
         if not (reason or "").strip():
-            st.warning("Please give a reason; it is kept in the history.")
+            st.warning(t("review.reason_needed"))
             return
         changes = _with_position(current, {column: value or ""}) if value != current.get(column) else {}
         if not changes:
-            st.info("Nothing changed.")
+            st.info(t("review.nothing_changed"))
             return
         try:
             change = editor.apply(office, changes, by=user, reason=reason or "")
         except corrections.CorrectionError as exc:
-            _error("The change was not saved.", exc)
+            _error(t("review.not_saved"), exc)
             return
-        _flash("success", f"{office} changed (change #{change.id}).")
+        _flash("success", t("review.changed", office=office, change=change.id))
         _refresh_app()
         st.rerun()
 
@@ -300,20 +311,20 @@ def _freshness(
 def _history(store: corrections.CorrectionStore, editor: corrections.DirectoryEditor, user: str) -> None:
     changes = store.history(limit=300)
     if not changes:
-        st.info("No changes recorded yet.")
+        st.info(t("review.no_changes"))
         return
     table = pd.DataFrame(
         [
             {
                 "#": c.id,
-                "when (UTC)": f"{c.at:%Y-%m-%d %H:%M}",
-                "who": c.by,
-                "action": c.action,
-                "office": c.office_id,
-                "fields": ", ".join(c.changed),
-                "reason": c.reason,
-                "state": c.state,
-                "reverted by": f"#{c.reverted_by_id}" if c.reverted_by_id else "",
+                t("review.col.when"): f"{c.at:%Y-%m-%d %H:%M}",
+                t("review.col.who"): c.by,
+                t("review.col.action"): c.action,
+                t("review.col.office"): c.office_id,
+                t("review.col.fields"): ", ".join(c.changed),
+                t("review.col.reason"): c.reason,
+                t("review.col.state"): c.state,
+                t("review.col.reverted_by"): f"#{c.reverted_by_id}" if c.reverted_by_id else "",
             }
             for c in changes
         ]
@@ -323,25 +334,25 @@ def _history(store: corrections.CorrectionStore, editor: corrections.DirectoryEd
     if not revertible:
         return
     chosen = st.selectbox(
-        "Change",
+        t("review.change"),
         options=list(revertible),
         format_func=lambda i: (
             f"#{i} · {revertible[i].action} · {revertible[i].office_id} · {revertible[i].by}"
         ),
         key="review-change",
     )
+    columns = [t("review.col.field"), t("review.col.old"), t("review.col.new")]
     detail = pd.DataFrame(
-        [{"field": k, "old": v[0], "new": v[1]} for k, v in revertible[chosen].changed.items()],
-        columns=["field", "old", "new"],
+        [(k, old, new) for k, (old, new) in revertible[chosen].changed.items()], columns=columns
     )
     st.dataframe(detail, hide_index=True, key=f"review-change-{chosen}")
-    if st.button("Revert this change", key="review-revert"):
+    if st.button(t("review.revert"), key="review-revert"):
         try:
             change = editor.revert(chosen, by=user)
         except corrections.CorrectionError as exc:
-            _error("The change could not be reverted.", exc)
+            _error(t("review.revert_failed"), exc)
             return
-        _flash("success", f"Change #{chosen} reverted (change #{change.id}).")
+        _flash("success", t("review.reverted", n=chosen, change=change.id))
         _refresh_app()
         st.rerun()
 
@@ -352,41 +363,43 @@ def _history(store: corrections.CorrectionStore, editor: corrections.DirectoryEd
 
 def main() -> None:
     """Draw the page."""
-    st.title("Review corrections")
+    res.page_style(res.current_lang())
+    st.title(t("review.title"))
     password, users = _secrets()
     usable_users = {k: v for k, v in users.items() if auth.secret_problem(v) is None}
     if auth.secret_problem(password) is not None and not usable_users:
-        st.error("The review page is closed: no usable maintainer password is configured.")
-        st.caption(
-            f"An operator sets `review_password` (at least {auth.MIN_SECRET_LENGTH} characters) or a "
-            "`[review_users]` table in `.streamlit/secrets.toml`."
-        )
+        st.error(t("review.closed"))
+        st.text(t("review.closed_help", n=auth.MIN_SECRET_LENGTH))
         return
     try:
         store = get_store()
     except corrections.CorrectionError as exc:
-        _error("The corrections database cannot be opened.", exc)
+        _error(t("review.db_unavailable"), exc)
         return
     user = st.session_state.get("review_user")
     if not user:
         _login(auth.LoginGuard(store), password, usable_users)
         return
     with st.sidebar:
-        st.text(f"Signed in as {user}")
-        if st.button("Sign out", key="review-signout"):
+        st.text(t("review.signed_in_as", name=user))
+        if st.button(t("review.sign_out"), key="review-signout"):
             st.session_state.pop("review_user", None)
             st.rerun()
-    _show_flash()
+    # Always the same element before the tabs: a message appearing there must not shift the tabs, or the
+    # browser would re-create them and jump back to the first tab after every decision.
+    with st.container(key="review-flash"):
+        _show_flash()
     settings = _settings.load()
     editor = corrections.DirectoryEditor(store, settings.data_dir / "offices.csv")
     try:
         offices = corrections.load_directory(settings, store)
         _, raw = editor.rows()
     except Exception as exc:  # show why instead of a traceback
-        _error("The directory cannot be read.", exc)
+        _error(t("review.directory_unreadable"), exc)
         return
     rows: dict[str, Any] = {r["id"]: r for r in raw}
-    suggestions_tab, freshness_tab, history_tab = st.tabs(["Suggestions", "Freshness", "History"])
+    tabs = [t("review.tab_suggestions"), t("review.tab_freshness"), t("review.tab_history")]
+    suggestions_tab, freshness_tab, history_tab = st.tabs(tabs)
     with suggestions_tab:
         _suggestions(store, editor, rows, str(user))
     with freshness_tab:
