@@ -507,7 +507,9 @@ def _make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # A server that does not answer must not hold up the public pages (they read confirmations at start).
+    connect_args = {"connect_timeout": 10} if make_url(url).get_backend_name() == "postgresql" else {}
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
 
 
 class CorrectionStore:

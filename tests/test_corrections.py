@@ -7,6 +7,7 @@ import concurrent.futures
 import datetime as dt
 import multiprocessing
 import shutil
+import socket
 import sqlite3
 import sys
 import types
@@ -616,3 +617,14 @@ def test_offline_position_after_an_address_change():
     }
     assert corrections.offline_position({"postcode": "10115", "city": "Berlin"}) == {}  # not in Saxony
     assert corrections.offline_position({"postcode": "", "city": ""}) == {}
+
+
+def test_an_unreachable_postgresql_server_never_breaks_the_public_pages(monkeypatch):
+    with socket.socket() as s:  # a local port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"postgresql+psycopg://finder:secret-password@127.0.0.1:{port}/finder"
+    assert corrections.load_confirmations(url) == {}
+    with pytest.raises(CorrectionError) as info:
+        CorrectionStore(url)
+    assert "secret-password" not in str(info.value) and "***" in str(info.value)
