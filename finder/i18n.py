@@ -29,6 +29,7 @@ import logging
 import math
 import re
 import string
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -38,6 +39,9 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_format_date
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
+from rapidfuzz import fuzz, process
+
+from finder import vocab
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -343,6 +347,52 @@ def topic_label(code: str, lang: str | None) -> str:
         The label (``"Residence & permits"``); an unknown code is returned unchanged.
     """
     return _label(f"topic.{code}", lang, missing=code)
+
+
+# Label parts: "Arbeit & Jobs" is also "Arbeit" and "Jobs" ("Перебування та дозволи" → two words).
+_LABEL_PARTS = re.compile(r"\s*[&,/()]\s*|\s+(?:and|und|та|и|ve|và)\s+")
+
+
+def _fold(text: str) -> str:
+    """Case, width and punctuation folded, for comparing what people type with our labels."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    words = re.sub(r"[\W_]+", " ", folded).split()
+    # Arabic writes the article into the word: "اللجوء" and "لجوء" are the same topic.
+    return " ".join(w[2:] if w.startswith("ال") and len(w) > 4 else w for w in words)
+
+
+@functools.cache
+def _topic_names() -> tuple[tuple[str, str], ...]:
+    """(folded name, topic code) for every topic label and each part of it, in every UI language."""
+    names: set[tuple[str, str]] = set()
+    for lang in LANGUAGES:
+        for code in vocab.TOPICS:
+            label = catalogue(lang).get(f"topic.{code}")
+            if label:
+                names.update(
+                    (_fold(p), code) for p in (label, *_LABEL_PARTS.split(label)) if len(_fold(p)) >= 3
+                )
+    return tuple(sorted(names))
+
+
+def topic_named(text: object, *, min_score: float = 85.0) -> str | None:
+    """The topic whose name someone typed (in any UI language, small typos allowed), else ``None``.
+
+    For the place box: people often type what they need ("Asyl", "لجوء") where we ask where they are.
+
+    Examples
+    --------
+    >>> topic_named("asyl"), topic_named("Deutschkurs"), topic_named("Görlitz")
+    ('asylum', 'language', None)
+    """
+    if not isinstance(text, str):
+        return None
+    key = _fold(text)
+    if len(key) < 3:
+        return None
+    names = _topic_names()
+    found = process.extractOne(key, [name for name, _ in names], scorer=fuzz.ratio, score_cutoff=min_score)
+    return names[found[2]][1] if found else None
 
 
 def topic_icon(code: str) -> str:

@@ -260,3 +260,31 @@ def test_click_on_empty_map_or_district_sets_the_place() -> None:
 )
 def test_odd_component_values_do_nothing(value: object) -> None:
     assert map_click_action(value, {}, _frame(), None) is None
+
+
+def test_a_topic_typed_as_a_place_selects_the_topic(finder: Finder) -> None:
+    # People often type what they need where we ask where they are.
+    at = run({"lang": "en", "q": "Görlitz"})
+    at.text_input(key="place_text").input("Asyl")
+    at.button(key="place_submit").click().run()
+    assert not at.exception and not at.error
+    assert at.pills(key="topics").value == ["asylum"]
+    assert at.query_params.get("topic") == "asylum" and at.query_params.get("q") == "Görlitz"
+    expected = i18n.t("find.topic_typed", "en", query="Asyl", topic=i18n.topic_label("asylum", "en"))
+    assert expected in [i.value for i in at.info]
+    assert at.text_input(key="place_text").value == "Görlitz"  # the place stays
+    offices = finder.offices.set_index("id")
+    ids = card_ids(at, "result")
+    assert ids and all("asylum" in offices.loc[i, "topics"].split(";") for i in ids)
+
+    # In Arabic, without a place yet: the topic is chosen and the page still asks where the person is.
+    at = run({"lang": "ar"})
+    at.text_input(key="place_text").input("لجوء")
+    at.button(key="place_submit").click().run()
+    assert at.query_params.get("topic") == "asylum" and "q" not in at.query_params
+    assert any(i.value == i18n.t("results.start_hint", "ar") for i in at.info)
+
+    # A real place is never taken for a topic.
+    at.text_input(key="place_text").input("Aue")
+    at.button(key="place_submit").click().run()
+    assert at.query_params.get("q") == "Aue"

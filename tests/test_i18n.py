@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import doctest
 import json
@@ -386,3 +387,36 @@ def test_sentences_with_a_date_end_with_one_full_stop(lang):
     for key in ("about.compiled",):
         sentence = i18n.t(key, lang, date=date)
         assert ".." not in sentence and ". ." not in sentence, (key, sentence)
+
+
+@pytest.mark.parametrize(
+    ("typed", "topic"),
+    [
+        ("Asyl", "asylum"),
+        ("  ASYL ", "asylum"),
+        ("Deutschkurs", "language"),  # a typo-sized difference from "Deutschkurse"
+        ("Arbeit", "work"),  # one part of "Arbeit & Jobs"
+        ("лжуо", None),
+        ("Робота", "work"),
+        ("لجوء", "asylum"),  # without the article of "اللجوء"
+        ("پناهندگی", "asylum"),
+        ("Sağlık", "health"),
+        ("sức khỏe", "health"),
+        ("Gö", None),
+        ("", None),
+        (None, None),
+        ("Bürgergeld", None),  # no synonyms: only our own labels count
+    ],
+)
+def test_topic_named(typed, topic):
+    assert i18n.topic_named(typed) == topic
+
+
+def test_no_embedded_place_name_is_taken_for_a_topic():
+    # The app asks topic_named only when the gazetteer knows no such place; still, no town's name or
+    # alternative name should look like a topic.
+    path = REPO / "data" / "places.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        names = [n for row in csv.DictReader(fh) for n in [row["name"], *row["alt_names"].split("|")] if n]
+    assert len(names) > 10_000
+    assert [n for n in names if i18n.topic_named(n)] == []

@@ -50,6 +50,7 @@ MAP_FRAME_KEY = "_map_frame"
 MAP_HANDLED_KEY = "_map_handled"
 MAP_SIGNATURE_KEY = "_map_signature"
 GEO_MESSAGE_KEY = "_geo_message"
+TOPIC_NOTICE_KEY = "_topic_notice"
 CANDIDATES_KEY = "_candidates"
 #: Decimals kept of a position from the device or a map click (3: about 100 m).
 PLACE_DECIMALS = 3
@@ -90,7 +91,24 @@ def _choose_place(*, q: str = "", at: tuple[float, float] | None = None) -> None
 
 def _on_place_submit() -> None:
     text = " ".join(str(st.session_state.get("place_text") or "").split())[: share.MAX_QUERY_LENGTH]
-    _choose_place(q=text)
+    topic = _topic_typed_as_place(text)
+    if topic is None:
+        _choose_place(q=text)
+        return
+    # "Asyl" in the place box: choose that topic, keep the place (if any) and say what happened.
+    view = res.ensure_view()
+    topics = tuple(code for code in TOPICS if code in {*view.topics, topic})
+    st.session_state["topics"] = list(topics)
+    st.session_state["place_text"] = view.q or ""
+    st.session_state[TOPIC_NOTICE_KEY] = (text, topic)
+    res.set_view(topics=topics)
+
+
+def _topic_typed_as_place(text: str) -> str | None:
+    """The topic someone typed where we ask for a place, unless it is also a place we know."""
+    if not text or res.get_finder().gazetteer.search(text):
+        return None
+    return i18n.topic_named(text)
 
 
 def _on_place_pick() -> None:
@@ -488,6 +506,13 @@ def where_section(place: Place | None, candidates: list[Place], error: str | Non
         st.caption(f"🔒 {t('privacy.offline')}")
     if st.session_state.get(GEO_MESSAGE_KEY):
         st.warning(t(st.session_state[GEO_MESSAGE_KEY]), icon="📍")
+    notice = st.session_state.pop(TOPIC_NOTICE_KEY, None)
+    if notice:
+        typed, topic = notice
+        st.info(
+            t("find.topic_typed", query=_isolate(typed), topic=i18n.topic_label(topic, res.current_lang())),
+            icon="💡",
+        )
     if error:
         st.error(error, icon="🔎")
     if place is not None and candidates:
