@@ -391,6 +391,21 @@ def _load(args: argparse.Namespace) -> pd.DataFrame:
             store.dispose()
 
 
+def _text_table(table: pd.DataFrame, max_width: int = 48) -> str:
+    """The table for a terminal: text left-aligned and cut at ``max_width`` (CSV and JSON keep it whole)."""
+
+    def cell(value: object, width: int) -> str:
+        text = "" if pd.isna(value) else str(value)
+        return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
+
+    formatters = {}
+    for column in table.columns:
+        if pd.api.types.is_string_dtype(table[column]) or table[column].dtype == object:
+            width = min(max_width, max([len(str(column)), *(len(str(v)) for v in table[column])]))
+            formatters[column] = lambda value, width=width: cell(value, width)
+    return table.to_string(index=False, formatters=formatters, justify="left", na_rep="")
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     try:
         today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
@@ -412,7 +427,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     else:
         what = "offices, most in need of a check first" if args.offices else "freshness and completeness"
         sys.stdout.write(f"Directory {what} (as of {today}, stale after {limit} days):\n")
-        sys.stdout.write(table.to_string(index=False) + "\n")
+        sys.stdout.write(_text_table(table) + "\n")
     return 0
 
 

@@ -176,3 +176,17 @@ def test_cli_report_uses_confirmations(tmp_path, offices, capsys, monkeypatch):
     # A database that does not exist is not created by a report.
     _, out, _ = run_cli([*base, "--db", str(tmp_path / "missing.sqlite")], capsys)
     assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_cli_text_work_list_is_readable_in_a_terminal(tmp_path, capsys):
+    long_name = "Beratungsstelle " * 8  # 128 characters
+    path = tmp_path / "long" / "offices.csv"
+    path.parent.mkdir()
+    make_offices_csv(path, [{"id": "long-name", "name": long_name.strip(), "source_date": "2016"}])
+    code, out, _ = run_cli(["report", "--offices", "--data-dir", str(path.parent), "--no-db"], capsys)
+    header, row = out.splitlines()[1:3]
+    assert code == 0 and header.startswith("id ") and row.startswith("long-name ")  # left-aligned text
+    assert "Beratungsstelle Beratungsstelle Beratungsstelle…" in row and long_name.strip() not in row
+    code, out, _ = run_cli(["report", "--offices", "--data-dir", str(path.parent), "--no-db", "--format", "csv"],
+                           capsys)  # fmt: skip
+    assert long_name.strip() in out  # the machine formats keep every character
