@@ -288,3 +288,13 @@ def test_a_topic_typed_as_a_place_selects_the_topic(finder: Finder) -> None:
     at.text_input(key="place_text").input("Aue")
     at.button(key="place_submit").click().run()
     assert at.query_params.get("q") == "Aue"
+
+
+def test_report_page_from_a_handout_link() -> None:
+    at = run({"lang": "uk", "office": "abh-bautzen"})
+    at.switch_page("ui/pages/report.py").run()
+    assert not at.exception
+    assert any(i18n.t("report.what", "uk") == s.label for s in at.selectbox)
+    assert "Ausländeramt des Landkreises Bautzen (Bereich Ausländerrecht)" in [x.value for x in at.text]
+    [link] = list(at.get("page_link"))
+    assert link.proto.label == i18n.t("nav.find", "uk")
