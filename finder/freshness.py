@@ -398,12 +398,15 @@ def _text_table(table: pd.DataFrame, max_width: int = 48) -> str:
         text = "" if pd.isna(value) else str(value)
         return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
 
+    table = table.copy()
     formatters = {}
     for column in table.columns:
         if pd.api.types.is_string_dtype(table[column]) or table[column].dtype == object:
             width = min(max_width, max([len(str(column)), *(len(str(v)) for v in table[column])]))
             formatters[column] = lambda value, width=width: cell(value, width)
-    return table.to_string(index=False, formatters=formatters, justify="left", na_rep="")
+        elif table[column].hasnans:  # e.g. the age of an undated entry: blank, not "<NA>"
+            table[column] = [str(v) if pd.notna(v) else "" for v in table[column]]
+    return table.to_string(index=False, formatters=formatters, justify="left")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -182,11 +182,14 @@ def test_cli_text_work_list_is_readable_in_a_terminal(tmp_path, capsys):
     long_name = "Beratungsstelle " * 8  # 128 characters
     path = tmp_path / "long" / "offices.csv"
     path.parent.mkdir()
-    make_offices_csv(path, [{"id": "long-name", "name": long_name.strip(), "source_date": "2016"}])
+    rows = [{"id": "long-name", "name": long_name.strip(), "source_date": "2016"}, {"id": "undated"}]
+    make_offices_csv(path, rows)
     code, out, _ = run_cli(["report", "--offices", "--data-dir", str(path.parent), "--no-db"], capsys)
-    header, row = out.splitlines()[1:3]
+    header, undated, row = out.splitlines()[1:4]  # stale first, undated before the oldest
     assert code == 0 and header.startswith("id ") and row.startswith("long-name ")  # left-aligned text
+    assert undated.startswith("undated ") and "no-date" in undated
     assert "Beratungsstelle Beratungsstelle Beratungsstelle…" in row and long_name.strip() not in row
+    assert "<NA>" not in out and "nan" not in out
     code, out, _ = run_cli(["report", "--offices", "--data-dir", str(path.parent), "--no-db", "--format", "csv"],
                            capsys)  # fmt: skip
     assert long_name.strip() in out  # the machine formats keep every character
