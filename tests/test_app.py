@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -228,6 +229,8 @@ def test_about_page_renders_in_every_language() -> None:
         assert not at.exception, [e.value for e in at.exception]
         assert at.title[0].value == i18n.t("about.title", lang)
         assert any(i18n.t("about.attribution", lang) in m.value for m in at.markdown)
+        report = i18n.t("about.report_text", lang, button=i18n.t("report.button", lang))
+        assert any(html.escape(report) == m.value for m in at.markdown)
 
 
 # ------------------------------------------------------------------------------------------ map clicks

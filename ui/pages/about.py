@@ -70,6 +70,8 @@ def main() -> None:
     checked = checked[checked.str.fullmatch(r"\d{4}-\d{2}-\d{2}")]
     if not checked.empty:
         st.markdown(res.esc(t("about.compiled", date=i18n.format_date(checked.max(), lang))))
+    st.markdown(res.esc(t("about.report_text", button=t("report.button"))))
+    st.page_link("ui/pages/report.py", label=t("report.button"), icon="✏️", query_params={"lang": lang})
     cols = st.columns(2)
     with cols[0]:
         st.subheader(t("about.by_year"))
