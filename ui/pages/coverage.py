@@ -756,6 +756,7 @@ def main() -> None:
             if key not in ss:
                 ss[key] = value
 
+    resources.page_style(lang)
     st.title(tx["title"])
     st.caption(tx["intro"])
     if st.session_state.get("cov_bad_params"):
@@ -879,7 +880,7 @@ def main() -> None:
     st.altair_chart(curve_chart(report, tx), width="stretch")
 
     # Where would one more office help most?
-    st.subheader(tx["gaps"].replace("{km}", str(km)))
+    st.header(tx["gaps"].replace("{km}", str(km)))
     picks = report.gap_places[report.gap_places["pick"] > 0]
     if picks.empty:
         st.success(tx["no_gaps"].replace("{km}", str(km)))
@@ -906,7 +907,7 @@ def main() -> None:
         )
 
     # The table.
-    st.subheader(tx["table"])
+    st.header(tx["table"])
     table = district_display(report, tx)
     st.dataframe(table, hide_index=True, key="cov_table")
     d1, d2 = st.columns(2)

@@ -598,7 +598,7 @@ def main() -> None:
     if view.office:
         # Highlight the selected office's card wherever it is listed (ids are slugs: safe in a selector).
         selected_css = "".join(
-            f".st-key-{section}-{view.office} {{ outline: 3px solid #1f6feb; outline-offset: 2px; }}"
+            f".st-key-{section}-{view.office} {{ outline: 3px solid #1b62d6; outline-offset: 2px; }}"
             for section in ("result", "responsible", "statewide")
         )
     res.page_style(lang, selected_css)
