@@ -229,11 +229,8 @@ KEYS = {
 
 
 def _lang() -> str:
-    try:
-        lang = resources.current_lang()
-    except AttributeError:  # an older ui.resources without the shared view state
-        lang = st.query_params.get("lang", "de")
-    return "de" if lang == "de" else "en"
+    """German or English: the page is for planners (German) and the project's English readers."""
+    return "de" if resources.current_lang() == "de" else "en"
 
 
 def _esc(value: object) -> str:
