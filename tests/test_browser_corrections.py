@@ -60,6 +60,19 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def public_card(browser, url: str, office_id: str) -> str:
+    """The office's card as somebody else sees it, from the office's link in a fresh browser session."""
+    public = RecordingPage(browser, DESKTOP)
+    try:
+        public.page.goto(f"{url}/?lang=en&office={office_id}", wait_until="domcontentloaded")
+        card = public.page.locator(f".office-card[data-office-id='{office_id}']").first
+        card.wait_for(timeout=45_000)
+        assert public.foreign_hosts() == set()
+        return card.inner_text()
+    finally:
+        public.close()
+
+
 def test_report_review_accept_and_revert(browser, maintained_app, artifacts):
     url, csv_path, db = maintained_app
     _, rows = corrections.read_rows(csv_path)
@@ -109,15 +122,7 @@ def test_report_review_accept_and_revert(browser, maintained_app, artifacts):
 
         # 4. Somebody else opens the office's link: the public page shows the new number at once
         #    (accepting refreshed the app's cached directory).
-        public = RecordingPage(browser, DESKTOP)
-        try:
-            public.page.goto(f"{url}/?lang=en&office={office_id}", wait_until="domcontentloaded")
-            card = public.page.locator(f".office-card[data-office-id='{office_id}']").first
-            card.wait_for(timeout=45_000)
-            assert NEW_PHONE in card.inner_text()
-            assert public.foreign_hosts() == set()
-        finally:
-            public.close()
+        assert NEW_PHONE in public_card(browser, url, office_id)
 
         # 5. The maintainer reverts the change from the history: the old number is back.
         page.get_by_role("tab", name="History").click()
@@ -134,16 +139,9 @@ def test_report_review_accept_and_revert(browser, maintained_app, artifacts):
         # The maintainer stays where they were (the message must not reset the tabs).
         assert page.get_by_role("tab", name="Freshness").get_attribute("aria-selected") == "true"
         assert office_row(csv_path, office_id)["last_checked"] == dt.date.today().isoformat()
-        public = RecordingPage(browser, DESKTOP)
-        try:
-            public.page.goto(f"{url}/?lang=en&office={office_id}", wait_until="domcontentloaded")
-            card = public.page.locator(f".office-card[data-office-id='{office_id}']").first
-            card.wait_for(timeout=45_000)
-            text = card.inner_text()
-            assert "confirmed as still correct" in text and old_phone in text
-            assert "older than" not in text
-        finally:
-            public.close()
+        text = public_card(browser, url, office_id)
+        assert "confirmed as still correct" in text and old_phone in text
+        assert "older than" not in text
         assert rp.errors == []
         assert rp.foreign_hosts() == set()
     finally:
