@@ -18,8 +18,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from finder import corrections
+from finder import corrections, share
+from finder import settings as _settings
 from finder.i18n import t
+from ui import cards
 
 logger = logging.getLogger(__name__)
 
@@ -120,9 +122,10 @@ def render_report_page(offices: pd.DataFrame, lang: str = "en") -> int | None:
             format_func=lambda i: names.get(i, i),
             key="report-office",
         )
-    else:
-        st.text(names[wanted])
     row = offices[offices["id"] == wanted]
     if row.empty:
         return None
+    # The office as the public sees it, so the sender can say what is wrong with it.
+    card = share.office_card(row.iloc[0], lang, stale_after_days=_settings.load().stale_after_days)
+    st.markdown(cards.card_html(card, lang, section="report"), unsafe_allow_html=True)
     return render_report_form(row.iloc[0].to_dict(), lang)

@@ -28,6 +28,7 @@ from finder import i18n, share
 from finder.core import Finder, LocateError, Place
 from finder.map import build_map, map_payload_bytes
 from finder.vocab import KINDS, TOPICS
+from ui import cards
 from ui import resources as res
 
 #: The "Distance" choices as ``"<radius km>:<at most N>"`` (empty radius: no radius), see
@@ -255,75 +256,6 @@ def _language_option_label(code: str, lang: str) -> str:
     return name if own in (name, code) else f"{name} · {own}"
 
 
-def _domain(url: str) -> str:
-    return urlsplit(url).netloc.removeprefix("www.") or url
-
-
-def card_html(card: share.OfficeCard, lang: str, number: int | None = None, section: str = "") -> str:
-    """One office as HTML for ``st.markdown(unsafe_allow_html=True)``; every data value escaped.
-
-    Data values are marked ``lang="de"`` (they are as published, mostly German) so that screen readers
-    pronounce them correctly; numbers, addresses and links are isolated left-to-right on RTL pages.
-    """
-    e = res.esc
-    rows: list[tuple[str, str]] = []
-    if card.distance_km is not None:
-        km = i18n.t("units.km", lang, km=i18n.format_km(card.distance_km, lang))
-        rows.append((i18n.t("office.distance", lang), f'<span class="ltr">{e(km)}</span>'))
-    address = "<br>".join(e(p) for p in (card.street, card.place) if p)
-    rows.append(
-        (
-            i18n.t("office.address", lang),
-            f'<span class="ltr" lang="de">{address}</span>'
-            if address
-            else e(i18n.t("office.online_only", lang)),
-        )
-    )
-    if card.phones:
-        links = [f'<a href="{e(href)}">{e(text)}</a>' if href else e(text) for text, href in card.phones]
-        rows.append((i18n.t("office.phone", lang), "<br>".join(links)))
-    if card.emails:
-        links = [f'<a href="{e(href)}">{e(text)}</a>' for text, href in card.emails]
-        rows.append((i18n.t("office.email", lang), "<br>".join(links)))
-    if card.website:
-        link = (
-            f'<a href="{e(card.website)}" target="_blank" rel="noopener noreferrer">'
-            f"{e(_domain(card.website))}</a>"
-        )
-        rows.append((i18n.t("office.website", lang), link))
-    if card.opening_hours:
-        rows.append((i18n.t("office.opening_hours", lang), f'<span lang="de">{e(card.opening_hours)}</span>'))
-    languages = ", ".join(card.languages) if card.languages else i18n.t("office.languages_unknown", lang)
-    rows.append((i18n.t("office.languages", lang), e(languages)))
-    sources = " · ".join(
-        f'<a href="{e(u)}" target="_blank" rel="noopener noreferrer">{e(_domain(u))}</a>'
-        for u in card.source_urls
-    )
-    rows.append((i18n.t("office.source", lang), e(card.dates_text) + (f" · {sources}" if sources else "")))
-    body = "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in rows)
-    links = []
-    if card.osm_url:
-        links.append(
-            f'<a href="{e(card.osm_url)}" target="_blank" rel="noopener noreferrer">'
-            f"🗺️ {e(i18n.t('office.open_osm', lang))}</a>"
-        )
-    if card.directions_url:
-        links.append(
-            f'<a href="{e(card.directions_url)}" target="_blank" rel="noopener noreferrer">'
-            f"🧭 {e(i18n.t('office.directions', lang))}</a>"
-        )
-    prefix = f"{number}. " if number is not None else ""
-    kind = e(card.kind_label) + (f' · <span lang="de">{e(card.provider)}</span>' if card.provider else "")
-    notes = "".join(f'<p class="office-warn">⚠️ {e(n)}</p>' for n in card.notes)
-    precision = f'<p class="office-note">📍 {e(card.precision_text)}</p>' if card.precision_text else ""
-    link_line = f'<p class="office-links">{" · ".join(links)}</p>' if links else ""
-    return (
-        f'<div class="office-card" data-section="{e(section)}" data-office-id="{e(card.id)}">'
-        f'<h3>{prefix}<span lang="de">{e(card.name)}</span></h3>'
-        f'<p class="office-kind">{kind}</p><dl>{body}</dl>{precision}{notes}{link_line}</div>'
-    )
-
-
 def render_cards(
     frame: pd.DataFrame,
     section: str,
@@ -348,7 +280,7 @@ def render_cards(
         with slots[(i - 1) % len(slots)], st.container(border=True, key=f"{section}-{card.id}"):
             if card.id == selected and section != "selected":
                 st.markdown(f"**✔️ {res.esc(t('results.selected'))}**")
-            st.markdown(card_html(card, lang, i if numbered else None, section), unsafe_allow_html=True)
+            st.markdown(cards.card_html(card, lang, i if numbered else None, section), unsafe_allow_html=True)
             if buttons and card.lat is not None and card.id != selected:
                 st.button(
                     t("results.show_on_map"),
