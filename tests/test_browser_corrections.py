@@ -18,6 +18,7 @@ from test_browser import DESKTOP, RecordingPage
 
 from finder import corrections
 from finder.corrections import CorrectionStore
+from finder.testing import make_offices_csv
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +33,9 @@ def maintained_app(tmp_path_factory) -> Iterator[tuple[str, Path, str]]:
     folder = tmp_path_factory.mktemp("maintained")
     data = folder / "data"
     shutil.copytree(REPO / "data", data)
+    # An older check date than today, so the test sees accepting set last_checked to today.
+    _, rows = corrections.read_rows(data / "offices.csv")
+    make_offices_csv(data / "offices.csv", [{**row, "last_checked": "2025-01-15"} for row in rows])
     secrets = folder / "secrets.toml"
     secrets.write_text(f'review_password = "{SECRET}"\n', encoding="utf-8")
     db = folder / "corrections.sqlite"
@@ -112,7 +116,7 @@ def test_report_review_accept_and_revert(browser, maintained_app, artifacts):
         page.get_by_role("button", name="Accept").click()
         page.wait_for_selector("text=Suggestion #1 accepted", timeout=30_000)
         row = office_row(csv_path, office_id)
-        assert row["phone"] == NEW_PHONE
+        assert (row["phone"], row["last_checked"]) == (NEW_PHONE, dt.date.today().isoformat())
         [change] = CorrectionStore(db).history()
         assert (change.action, change.by, change.changed["phone"]) == (
             "accept",
