@@ -31,6 +31,19 @@ CHROMIUM_ARGS = [
 ]
 
 
+def run_cli(argv: Sequence[str], capsys) -> tuple[int, str, str]:
+    """Run one ``finder`` command in-process: exit code, stdout, stderr.
+
+    Unlike ``finder.cli.main`` it lets exceptions through, so a test sees a crash as a crash.
+    """
+    from finder.cli import build_parser
+
+    args = build_parser().parse_args(list(argv))
+    code = args.func(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

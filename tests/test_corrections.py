@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures
 import datetime as dt
 import multiprocessing
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
+from conftest import run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -537,16 +537,6 @@ def test_parse_languages():
 
 
 # --- command line ------------------------------------------------------------------------------------
-
-
-def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="finder")
-    sub = parser.add_subparsers(dest="command", required=True)
-    corrections.register_cli(sub)
-    args = parser.parse_args(argv)
-    code = args.func(args)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_cli_review_flow(tmp_path, csv_path, capsys):

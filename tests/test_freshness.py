@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 
 import pytest
+from conftest import run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -135,16 +135,6 @@ def test_report_of_the_real_directory():
     total = table.iloc[-1]
     assert total["offices"] == len(load_offices())
     assert 0 < total["stale"] <= total["offices"]
-
-
-def run_cli(argv, capsys):
-    parser = argparse.ArgumentParser(prog="finder")
-    sub = parser.add_subparsers(dest="command", required=True)
-    freshness.register_cli(sub)
-    args = parser.parse_args(argv)
-    code = args.func(args)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_cli_report_formats(tmp_path, offices, capsys):

@@ -9,7 +9,6 @@ id, name, description; schedule freq/wkst enums, HH:MM times).
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import shutil
@@ -19,6 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import pytest
+from conftest import run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -410,13 +410,3 @@ def test_every_office_column_reaches_hsds_or_gis():
                "target_group_original", "opening_hours", "last_checked", "lat", "lon",
                *hsds.SERVICE_ATTRIBUTES, *hsds.LOCATION_ATTRIBUTES}  # fmt: skip
     assert set(OFFICE_COLUMNS) <= carried
-
-
-def run_cli(argv, capsys):
-    parser = argparse.ArgumentParser(prog="finder")
-    sub = parser.add_subparsers(dest="command", required=True)
-    hsds.register_cli(sub)
-    args = parser.parse_args(argv)
-    code = args.func(args)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
