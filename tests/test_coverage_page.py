@@ -55,3 +55,15 @@ def test_no_matching_office_gives_a_clear_message(app):
     assert not app.exception
     assert any("No office" in w.value for w in app.warning)
     assert not app.dataframe
+
+
+def test_geopackage_for_qgis_is_prepared_on_request(app):
+    def download_labels() -> list[str]:
+        return [b.proto.label for b in app.get("download_button")]
+
+    app.query_params.update({"lang": "en", "topic": "asylum", "km": "25"})
+    app.run()
+    assert "Download the GeoPackage" not in download_labels()  # built only when asked for
+    next(b for b in app.button if b.label == "Prepare a GeoPackage for QGIS").click().run()
+    assert not app.exception
+    assert "Download the GeoPackage" in download_labels()

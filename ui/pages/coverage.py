@@ -25,7 +25,15 @@ from streamlit_folium import st_folium
 
 from finder import i18n
 from finder.assets import AssetError
-from finder.coverage import ATTRIBUTION, Coverage, CoverageError, CoverageFilter, CoverageReport, WhatIf
+from finder.coverage import (
+    ATTRIBUTION,
+    Coverage,
+    CoverageError,
+    CoverageFilter,
+    CoverageReport,
+    DistanceSurface,
+    WhatIf,
+)
 from finder.vocab import KINDS, TOPICS
 from ui import resources
 
@@ -337,16 +345,23 @@ def analyse(
     filters: Filters, what_if: tuple[tuple[str, float, float, str], ...], km: int
 ) -> tuple[CoverageReport, gpd.GeoDataFrame]:
     """The report and the distance bands for one set of filters."""
+    report, surface = _report_and_surface(filters, what_if, km, gap_limit=15)
+    return report, surface.bands((10, 20, 30))
+
+
+def _report_and_surface(
+    filters: Filters, what_if: tuple[tuple[str, float, float, str], ...], km: int, gap_limit: int
+) -> tuple[CoverageReport, DistanceSurface]:
+    """The analysis and the distance surface for the filters (the page and its GeoPackage share them)."""
     topics, languages, kinds, age, unstated = filters
     cov = get_coverage()
     extra = [WhatIf(label, lat, lon, district) for label, lat, lon, district in what_if]
     report = cov.report(
         topics, languages, kinds, age, include_unstated_languages=unstated, what_if=extra,
-        gap_threshold=float(km), gap_limit=15,
+        gap_threshold=float(km), gap_limit=gap_limit,
     )  # fmt: skip
     surface = cov.surface(topics, languages, kinds, age, include_unstated_languages=unstated, what_if=extra)
-    bands = surface.bands((10, 20, 30))
-    return report, bands
+    return report, surface
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -354,17 +369,10 @@ def geopackage_bytes(filters: Filters, what_if: tuple[tuple[str, float, float, s
     """The layers of the analysis as a GeoPackage file's bytes."""
     from finder._export_layers import write_layers  # noqa: PLC0415
 
-    topics, languages, kinds, age, unstated = filters
-    cov = get_coverage()
-    extra = [WhatIf(label, lat, lon, district) for label, lat, lon, district in what_if]
-    report = cov.report(
-        topics, languages, kinds, age, include_unstated_languages=unstated, what_if=extra,
-        gap_threshold=float(km), gap_limit=50,
-    )  # fmt: skip
-    surface = cov.surface(topics, languages, kinds, age, include_unstated_languages=unstated, what_if=extra)
+    report, surface = _report_and_surface(filters, what_if, km, gap_limit=50)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "coverage.gpkg"
-        write_layers(report, surface, path, "gpkg", cov.districts_geo())
+        write_layers(report, surface, path, "gpkg", get_coverage().districts_geo())
         return path.read_bytes()
 
 
