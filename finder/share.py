@@ -74,7 +74,6 @@ MAX_QUERY_LENGTH = 200
 #: Decimals kept of ``at`` (about 1 m).
 AT_DECIMALS = 5
 
-# Two-letter codes of CLDR's language names: exactly the ISO 639-1 codes.
 _OFFICE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 _INT = re.compile(r"[0-9]{1,4}")
 _NUMBER = re.compile(r"[0-9]{1,4}(?:\.[0-9]{1,6})?")

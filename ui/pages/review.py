@@ -264,10 +264,9 @@ def _freshness(
         key="review-office",
     )
     current = rows[office]
-    confirmed = offices.loc[offices["id"] == office, "confirmed"]
-    state = freshness.freshness_of(
-        current, stale_after_days=settings.stale_after_days, confirmed=confirmed.iloc[0] or None
-    )
+    # The loaded row carries the maintainers' last confirmation (``confirmed``), as on the public cards.
+    loaded = offices[offices["id"] == office].iloc[0]
+    state = freshness.freshness_of(loaded, stale_after_days=settings.stale_after_days)
     st.text(state.label(res.current_lang()))
     if st.button(t("review.still_correct"), key="review-confirm", help=t("review.still_correct_help")):
         try:
