@@ -20,14 +20,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from finder.errors import AssetError
+
 #: URL under which Streamlit serves the ``static`` folder beside the main script.
 DEFAULT_URL_PREFIX = "/app/static"
 #: Sub-folder of the static folder that holds the copied third-party files.
 VENDOR_SUBDIR = "vendor"
-
-
-class AssetError(RuntimeError):
-    """A vendored file could not be found in its package or could not be copied."""
 
 
 @dataclass(frozen=True)

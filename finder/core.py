@@ -15,6 +15,7 @@ from geopy.location import Location
 
 from finder import geodata, search
 from finder import settings as _settings
+from finder.errors import LocateError
 from finder.gazetteer import MAX_QUERY_LENGTH, OfflineGazetteer
 
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
@@ -46,10 +47,6 @@ class Place:
         if self.note:
             out["note"] = self.note
         return out
-
-
-class LocateError(ValueError):
-    """Nothing matches the location text (the message says what to try instead)."""
 
 
 @dataclass

@@ -66,6 +66,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 
 from finder import settings as _settings
 from finder.directory import OFFICE_COLUMNS, load_offices, validate_file
+from finder.errors import ConflictError, CorrectionError, RateLimitedError
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ STATUSES: tuple[str, ...] = ("open", "accepted", "rejected")
 #: Kinds of recorded change.
 ACTIONS: tuple[str, ...] = ("edit", "accept", "confirm", "remove", "add", "import", "revert")
 #: Where accepted changes are written.
-TARGETS: tuple[str, ...] = ("csv", "database")
+TARGETS: tuple[str, ...] = _settings.CORRECTIONS_TARGETS
 
 MAX_PROPOSED_CHARS: Final = 2000
 MAX_CONTACT_CHARS: Final = 200
@@ -107,22 +108,6 @@ _READ_ONLY_COLUMNS = frozenset({"id"})
 # C0 and C1 control characters except tab and newline: they could hide text or drive a terminal.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _OFFICE_ID = re.compile(r"[a-z0-9-]{1,100}")
-
-
-class CorrectionError(ValueError):
-    """A correction could not be stored or applied; the message is fit to show to a person."""
-
-
-class RateLimitedError(CorrectionError):
-    """Too many suggestions in a short time; ``retry_after`` says how long to wait."""
-
-    def __init__(self, message: str, retry_after: dt.timedelta) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class ConflictError(CorrectionError):
-    """The change no longer fits the directory (decided already, or changed again since)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -153,7 +138,7 @@ def database_url(value: str | None = None) -> str:
         A URL for :func:`sqlalchemy.create_engine`.
     """
     if value is None:
-        value = os.environ.get("FINDER_CORRECTIONS_DB", "")
+        value = _settings.load().corrections_db
     if "://" in value:
         return value
     path = Path(value).expanduser() if value else default_database_path()
@@ -161,14 +146,10 @@ def database_url(value: str | None = None) -> str:
 
 
 def directory_target(value: str | None = None) -> str:
-    """Where accepted changes go: ``csv`` or ``database`` (``FINDER_CORRECTIONS_TARGET``, default csv)."""
+    """Where accepted changes go: ``csv`` or ``database`` (default :attr:`Settings.corrections_target`)."""
     if value is None:
-        value = os.environ.get("FINDER_CORRECTIONS_TARGET", "csv")
-    value = value.strip().lower() or "csv"
-    if value not in TARGETS:
-        msg = f"FINDER_CORRECTIONS_TARGET must be one of {', '.join(TARGETS)}, not {value!r}"
-        raise ValueError(msg)
-    return value
+        return _settings.load().corrections_target
+    return _settings.Settings(corrections_target=value).corrections_target
 
 
 def _sqlite_path(url: str) -> Path | None:

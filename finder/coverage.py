@@ -49,6 +49,7 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from finder import geodata
+from finder.errors import CoverageError
 from finder.search import Query
 from finder.vocab import ISO_639_1, KINDS, STATEWIDE, TOPICS
 
@@ -91,10 +92,6 @@ _MAX_AGE = 120
 _MAX_WHAT_IF = 20
 
 log = logging.getLogger(__name__)
-
-
-class CoverageError(ValueError):
-    """Input the coverage analysis cannot answer; the message is fit to show to a person."""
 
 
 # ----------------------------------------------------------------------------------------------------------

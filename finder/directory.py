@@ -15,7 +15,7 @@ import io
 import ipaddress
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from finder import settings, vocab
+from finder.errors import DirectoryError
 
 #: Columns of ``offices.csv`` in file order (see ``data/README.md``).
 OFFICE_COLUMNS: tuple[str, ...] = (
@@ -65,9 +66,6 @@ SAXONY_BBOX: tuple[float, float, float, float] = (50.1, 51.7, 11.8, 15.1)
 
 #: Separator of several pages in ``source_url``.
 SOURCE_URL_SEPARATOR = " | "
-
-#: How many problems :class:`DirectoryError` shows in its message.
-MAX_SHOWN_PROBLEMS = 20
 
 # CLDR's English language names cover all 184 ISO 639-1 codes; two-letter keys are exactly those codes.
 
@@ -116,41 +114,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.field}: {self.message}"
-
-
-class DirectoryError(ValueError):
-    """The office directory has problems; ``.problems`` lists them all.
-
-    Parameters
-    ----------
-    problems
-        What :func:`validate_file` found (at least one).
-    """
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: list[Problem] = list(problems)
-        super().__init__(format_problems(self.problems))
-
-
-def format_problems(problems: Sequence[Problem], limit: int = MAX_SHOWN_PROBLEMS) -> str:
-    """Join problems one per line, showing at most ``limit`` of them.
-
-    Parameters
-    ----------
-    problems
-        The problems to show.
-    limit
-        How many to show; the rest are counted as ``… and N more``.
-
-    Returns
-    -------
-    str
-        One ``PATH:LINE: FIELD: message`` per line.
-    """
-    lines = [str(problem) for problem in problems[:limit]]
-    if len(problems) > limit:
-        lines.append(f"… and {len(problems) - limit} more")
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------------

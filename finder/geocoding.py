@@ -51,6 +51,7 @@ from geopy.point import Point
 
 from finder import settings as _settings
 from finder._cache import MISS, DiskCache
+from finder.errors import InvalidAnswerError
 
 if TYPE_CHECKING:
     from geopy.geocoders.base import Geocoder
@@ -128,10 +129,6 @@ _PHOTON_TYPE: Final = {
     "state": "state",
     "country": "country",
 }
-
-
-class InvalidAnswerError(ValueError):
-    """An online geocoder answered something that is not a usable geocoding answer."""
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from babel import Locale
 from finder import i18n, vocab
 from finder import settings as _settings
 from finder.directory import OFFICE_COLUMNS, SOURCE_URL_SEPARATOR, validate_file
+from finder.errors import HsdsError
 
 #: Namespace of all our HSDS identifiers (uuid5 of the project's name; never change it).
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/beratungsfinder-sachsen/offices")
@@ -90,10 +91,6 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-
-
-class HsdsError(ValueError):
-    """An import source cannot be read; the message says what and where."""
 
 
 def _id(*parts: object) -> str:

@@ -34,6 +34,17 @@ tile_attribution
 stale_after_days
     Entries whose last check or source is older than this are marked as possibly outdated.
     ``FINDER_STALE_AFTER_DAYS``; default 730 (two years).
+corrections_db
+    Where reports, reviews and the change history are kept: a SQLAlchemy URL
+    (``postgresql+psycopg://user@host/db``) or a file path for SQLite. ``FINDER_CORRECTIONS_DB``; empty =
+    ``$XDG_DATA_HOME/beratungsfinder/corrections.sqlite`` (``~/.local/share`` when unset), deliberately
+    outside the repository.
+corrections_target
+    Where accepted changes go: ``"csv"`` (``data/offices.csv``, default) or ``"database"`` (kept in the
+    corrections database and laid over the file when the directory is loaded). ``FINDER_CORRECTIONS_TARGET``.
+measure
+    Record the size of each map sent to the browser in the session state (for the payload measurements
+    of the benchmarks). ``FINDER_MEASURE``; any non-empty value switches it on.
 """
 
 from __future__ import annotations
@@ -45,6 +56,7 @@ from pathlib import Path
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_USER_AGENT = "beratungsfinder-sachsen/0.1 (+https://github.com/beratungsfinder-sachsen)"
 GEOCODERS = ("offline", "nominatim", "photon")
+CORRECTIONS_TARGETS = ("csv", "database")
 
 
 def _env(name: str, default: str) -> str:
@@ -67,11 +79,19 @@ class Settings:
     tile_url: str = field(default_factory=lambda: _env("tile_url", ""))
     tile_attribution: str = field(default_factory=lambda: _env("tile_attribution", ""))
     stale_after_days: int = field(default_factory=lambda: int(_env("stale_after_days", "730")))
+    corrections_db: str = field(default_factory=lambda: _env("corrections_db", ""))
+    corrections_target: str = field(default_factory=lambda: _env("corrections_target", "csv"))
+    measure: bool = field(default_factory=lambda: bool(_env("measure", "")))
 
     def __post_init__(self) -> None:
         if self.geocoder not in GEOCODERS:
             msg = f"FINDER_GEOCODER must be one of {', '.join(GEOCODERS)}, not {self.geocoder!r}"
             raise ValueError(msg)
+        target = self.corrections_target.strip().lower() or "csv"
+        if target not in CORRECTIONS_TARGETS:
+            msg = f"FINDER_CORRECTIONS_TARGET must be one of {', '.join(CORRECTIONS_TARGETS)}, not {target!r}"
+            raise ValueError(msg)
+        object.__setattr__(self, "corrections_target", target)
 
     @property
     def online(self) -> bool:

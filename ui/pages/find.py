@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import os
 import time
 from urllib.parse import urlsplit
 
@@ -341,7 +340,7 @@ def render_map(map_frame: pd.DataFrame, place: Place | None, view: share.ViewSta
         st.session_state[MAP_SIGNATURE_KEY] = signature
         st.session_state[MAP_HANDLED_KEY] = {}
     st.session_state[MAP_FRAME_KEY] = map_frame[["id", "lat", "lon"]].copy()
-    if os.environ.get("FINDER_MEASURE"):
+    if settings.measure:
         st.session_state["_map_bytes"] = map_payload_bytes(m)
     st_folium(
         m,

@@ -1,0 +1,211 @@
+"""The input rules, each in one place: office ids, control characters, ``lat,lon``, lengths, codes, numbers.
+
+The directory validator, the URL parsers of both pages, the corrections store, the gazetteer and the
+command line all ask these functions, so a value one of them accepts is accepted by all. Every function is
+pure and never raises on hostile input (any ``str``, including lone surrogates); numbers are read from
+ASCII digits only, because ``int("٣٠")`` is 30 and a person who typed Arabic-Indic digits into a URL by
+hand should see a notice, not a silent guess.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Iterable
+
+from finder.vocab import ISO_639_1
+
+__all__ = [
+    "MAX_AGE",
+    "MAX_LIMIT",
+    "MAX_OFFICE_ID_CHARS",
+    "MAX_QUERY_LENGTH",
+    "MAX_RADIUS_KM",
+    "escape_controls",
+    "has_controls",
+    "is_language_code",
+    "is_office_id",
+    "match_latlon",
+    "parse_codes",
+    "parse_decimal",
+    "parse_int",
+    "parse_latlon",
+    "remove_controls",
+    "valid_latlon",
+]
+
+#: Longest place text anybody may type (a town, a postcode, an address).
+MAX_QUERY_LENGTH = 200
+#: Longest office id (they are slugs like ``mbe-caritas-dresden``).
+MAX_OFFICE_ID_CHARS = 100
+#: Bounds of the search filters (URL parameters, command line, coverage page).
+MAX_AGE = 120
+MAX_LIMIT = 50
+MAX_RADIUS_KM = 500.0
+
+# A slug: lower-case ASCII letters, digits and inner hyphens; it starts with a letter or digit so that it
+# can never be read as a command-line option.
+_OFFICE_ID = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{MAX_OFFICE_ID_CHARS - 1}}}")
+# C0 and C1 control characters: they could hide text or drive a terminal. Tab and line breaks are
+# whitespace in multi-line text and allowed there.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_WHITESPACE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Two decimal numbers separated by a comma, a semicolon or white space ("51.05, 13.74", "51.05 13.74").
+_LATLON = re.compile(r"\s*([+-]?[0-9]{1,3}(?:\.[0-9]+)?)\s*[,;\s]\s*([+-]?[0-9]{1,3}(?:\.[0-9]+)?)\s*")
+_INT = re.compile(r"[0-9]{1,9}")
+_DECIMAL = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?")
+_SEPARATORS = re.compile(r"\s*[;,]\s*")
+
+
+def is_office_id(text: object) -> bool:
+    """Whether ``text`` is a valid office id (a slug of at most :data:`MAX_OFFICE_ID_CHARS` characters).
+
+    Examples
+    --------
+    >>> is_office_id("mbe-caritas-dresden"), is_office_id("-abc"), is_office_id("A1")
+    (True, False, False)
+    """
+    return isinstance(text, str) and _OFFICE_ID.fullmatch(text) is not None
+
+
+def has_controls(text: str, *, multiline: bool = False) -> bool:
+    r"""Whether ``text`` contains C0/C1 control characters (tab and line breaks allowed if ``multiline``).
+
+    Examples
+    --------
+    >>> has_controls("a\x1b[31mb"), has_controls("a\tb"), has_controls("a\nb", multiline=True)
+    (True, True, False)
+    """
+    return (_CONTROLS_BUT_WHITESPACE if multiline else _CONTROLS).search(text) is not None
+
+
+def remove_controls(text: str, *, multiline: bool = False) -> str:
+    """``text`` without the control characters :func:`has_controls` finds."""
+    return (_CONTROLS_BUT_WHITESPACE if multiline else _CONTROLS).sub("", text)
+
+
+def escape_controls(text: str) -> str:
+    r"""``text`` with control characters shown as ``\xNN`` (safe to print on a terminal)."""
+    return _CONTROLS_BUT_WHITESPACE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def match_latlon(text: object) -> tuple[float, float] | None:
+    """The two numbers of a text shaped like ``"lat,lon"``, unchecked; None if it has another shape.
+
+    Use :func:`parse_latlon` for a checked pair; this one tells "meant as coordinates" apart from a place
+    name, so that ``51.05,373.74`` can be refused as coordinates instead of being looked up as a town.
+
+    Examples
+    --------
+    >>> match_latlon("51.05, 373.74"), match_latlon("01067 Dresden")
+    ((51.05, 373.74), None)
+    """
+    if not isinstance(text, str):
+        return None
+    m = _LATLON.fullmatch(text)
+    return (float(m.group(1)), float(m.group(2))) if m else None
+
+
+def valid_latlon(lat: float, lon: float) -> bool:
+    """Whether ``(lat, lon)`` are finite decimal degrees on the globe (|lat| ≤ 90, |lon| ≤ 180)."""
+    return math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180
+
+
+def parse_latlon(text: object) -> tuple[float, float] | None:
+    """A checked ``(lat, lon)`` from ``"lat,lon"`` (also ``;`` or a space between), or None.
+
+    Examples
+    --------
+    >>> parse_latlon("51.050891, 13.738320"), parse_latlon("91,0"), parse_latlon("51.05,373.74")
+    ((51.050891, 13.73832), None, None)
+    """
+    pair = match_latlon(text)
+    return pair if pair is not None and valid_latlon(*pair) else None
+
+
+def is_language_code(code: object) -> bool:
+    """Whether ``code`` is a lower-case ISO 639-1 code (the ones the directory, URLs and CLI use).
+
+    Examples
+    --------
+    >>> is_language_code("ar"), is_language_code("xx"), is_language_code("AR")
+    (True, False, False)
+    """
+    return isinstance(code, str) and code in ISO_639_1
+
+
+def parse_codes(
+    values: str | Iterable[str], allowed: Collection[str], *, fold: str = "lower"
+) -> tuple[tuple[str, ...], list[str]]:
+    """Known codes from a comma (or semicolon) separated text, in the order given, without repeats.
+
+    Parameters
+    ----------
+    values
+        ``"asylum, work"`` or several such texts.
+    allowed
+        The codes that exist.
+    fold
+        ``"lower"`` or ``"upper"``: the case the codes are written in.
+
+    Returns
+    -------
+    tuple[tuple[str, ...], list[str]]
+        The known codes, and the items that are not (as typed), so a caller can name them.
+
+    Examples
+    --------
+    >>> parse_codes("Asylum, nonsense,asylum", ("asylum", "work"))
+    (('asylum',), ['nonsense'])
+    """
+    texts = [values] if isinstance(values, str) else list(values)
+    known: list[str] = []
+    unknown: list[str] = []
+    for text in texts:
+        for item in _SEPARATORS.split(str(text).strip()):
+            if not item:
+                continue
+            code = item.upper() if fold == "upper" else item.lower()
+            if code in allowed:
+                if code not in known:
+                    known.append(code)
+            else:
+                unknown.append(item)
+    return tuple(known), unknown
+
+
+def parse_int(text: object, low: int, high: int) -> int | None:
+    """A non-negative integer in ASCII digits with ``low ≤ value ≤ high``, else None.
+
+    Examples
+    --------
+    >>> parse_int(" 30 ", 0, 120), parse_int("٣٠", 0, 120), parse_int("-1", 0, 120), parse_int("121", 0, 120)
+    (30, None, None, None)
+    """
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not _INT.fullmatch(text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def parse_decimal(text: object, low: float, high: float, *, low_inclusive: bool = True) -> float | None:
+    """A non-negative decimal in ASCII digits (no exponent, no ``inf``/``nan``) within the bounds, else None.
+
+    Examples
+    --------
+    >>> parse_decimal("7.5", 0, 500), parse_decimal("inf", 0, 500), parse_decimal("1e400", 0, 500)
+    (7.5, None, None)
+    >>> parse_decimal("0", 0, 500, low_inclusive=False) is None
+    True
+    """
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not _DECIMAL.fullmatch(text):
+        return None
+    value = float(text)
+    above_low = value >= low if low_inclusive else value > low
+    return value if above_low and value <= high else None
