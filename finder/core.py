@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from geopy.location import Location
 
-from finder import geodata, search
+from finder import directory, geodata, search
 from finder import settings as _settings
 from finder.errors import LocateError
 from finder.gazetteer import MAX_QUERY_LENGTH, OfflineGazetteer
@@ -59,8 +59,10 @@ class Finder:
         Library settings (data folder, geocoder, …); default :func:`finder.settings.load`.
     offices
         An already loaded directory table (tests pass small synthetic ones); default
-        :func:`finder.corrections.load_directory` (``data/offices.csv`` with maintainers' database edits
-        and confirmations).
+        :func:`finder.directory.load_directory` (``data/offices.csv``).
+    overlay
+        Laid over the loaded directory, e.g. :func:`finder.corrections.directory_overlay` (maintainers'
+        database edits and confirmations); the app passes it, a plain search does not need it.
 
     Examples
     --------
@@ -73,13 +75,11 @@ class Finder:
 
     settings: _settings.Settings = field(default_factory=_settings.load)
     offices: pd.DataFrame | None = None
+    overlay: directory.Overlay | None = None
 
     def __post_init__(self) -> None:
         if self.offices is None:
-            # offices.csv plus what maintainers decided in the corrections database (if there is one).
-            from finder.corrections import load_directory  # noqa: PLC0415 - SQLAlchemy only when loading
-
-            self.offices = load_directory(self.settings)
+            self.offices = directory.load_directory(self.settings, self.overlay)
         self.index = search.OfficeIndex.from_offices(self.offices)
         self.gazetteer = OfflineGazetteer(self.settings.data_dir)
         self._geocoder = None

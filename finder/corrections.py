@@ -1500,6 +1500,21 @@ def load_directory(
     path, editor = _directory_source(settings, store)
     frame = editor.load() if editor else load_offices(path)
     confirmed = store.confirmations() if store is not None else load_confirmations()
+    return _with_confirmations(frame, confirmed)
+
+
+def directory_overlay(frame: pd.DataFrame, settings: _settings.Settings) -> pd.DataFrame:
+    """The :data:`finder.directory.Overlay` of the corrections database (for ``Finder(overlay=…)``).
+
+    With the ``database`` target, the table becomes the file plus the database's edits; in any case the
+    ``confirmed`` column gets the maintainers' "still correct" dates. Without a database, ``frame`` as is.
+    """
+    return load_directory(settings) if directory_target(settings.corrections_target) == "database" else (
+        _with_confirmations(frame, load_confirmations())
+    )
+
+
+def _with_confirmations(frame: pd.DataFrame, confirmed: Mapping[str, dt.datetime]) -> pd.DataFrame:
     frame["confirmed"] = frame["id"].map(lambda i: confirmed[i].date().isoformat() if i in confirmed else "")
     return frame
 

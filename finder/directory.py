@@ -528,3 +528,32 @@ def load_offices(path: str | PathLike[str] | None = None) -> pd.DataFrame:
     frame["statewide"] = (frame["district"] == vocab.STATEWIDE).astype(bool)
     frame["source_year"] = pd.array([record.parsed.get("source_year") for record in records], dtype="Int64")
     return frame
+
+
+#: Lays maintainers' decisions over the file's table (``frame, settings → frame``); the corrections
+#: package provides one (:func:`finder.corrections.directory_overlay`), so that loading the directory for
+#: a search needs no database code unless somebody asks for it.
+Overlay = Callable[[pd.DataFrame, settings.Settings], pd.DataFrame]
+
+
+def load_directory(settings_: settings.Settings | None = None, overlay: Overlay | None = None) -> pd.DataFrame:
+    """The directory to search and show: ``offices.csv`` of the data folder, with an optional overlay.
+
+    Parameters
+    ----------
+    settings_
+        Library settings (for ``data_dir``); default :func:`finder.settings.load`.
+    overlay
+        Applied to the loaded table, e.g. :func:`finder.corrections.directory_overlay` (edits kept in the
+        corrections database, maintainers' confirmations).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`load_offices`, plus ``confirmed``: the ISO date a maintainer last said "still correct"
+        ('' unless the overlay knows one).
+    """
+    settings_ = settings_ or settings.load()
+    frame = load_offices(Path(settings_.data_dir) / "offices.csv")
+    frame["confirmed"] = ""
+    return overlay(frame, settings_) if overlay is not None else frame

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from finder.cli import RESULT_FIELDS, main
+from finder.cli import main
+from finder.cli.places import RESULT_FIELDS
 from finder.testing import make_offices_csv
 from finder.vocab import DISTRICTS
 

@@ -8,7 +8,7 @@ import pytest
 
 from finder import settings as _settings
 from finder.core import Finder, LocateError
-from finder.corrections import CorrectionStore, DirectoryEditor
+from finder.corrections import CorrectionStore, DirectoryEditor, directory_overlay
 from finder.testing_server import serve_fake_geocoder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,7 +96,8 @@ def test_finder_shows_what_maintainers_decided_in_the_database(tmp_path, monkeyp
     editor.confirm(ids[1], by="anna")
     editor.remove(ids[2], by="anna", reason="closed")
 
-    offices = Finder().offices.set_index("id")
+    assert Finder().offices.set_index("id").loc[ids[0], "phone"] != "0351 999999"  # no overlay asked for
+    offices = Finder(overlay=directory_overlay).offices.set_index("id")
     assert offices.loc[ids[0], "phone"] == "0351 999999"
     assert offices.loc[ids[1], "confirmed"] == dt.datetime.now(dt.UTC).date().isoformat()
     assert offices.loc[ids[0], "confirmed"] == ""

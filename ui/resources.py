@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v2 as components_v2
 
-from finder import i18n, share
+from finder import corrections, i18n, share
 from finder.assets import install_static_assets
 from finder.core import Finder
 from finder.map import load_districts, offices_at
@@ -40,8 +40,8 @@ LANG_KEY = "ui_lang"
 
 @st.cache_resource(show_spinner=False)
 def get_finder() -> Finder:
-    """The directory, index and gazetteer, loaded once per process."""
-    return Finder()
+    """The directory (with maintainers' edits and confirmations), index and gazetteer, once per process."""
+    return Finder(overlay=corrections.directory_overlay)
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,0 +1,72 @@
+"""The ``finder`` command line: one module per group of commands, loaded only when asked for.
+
+Exit codes: 0 success, 1 "nothing found" or "invalid data", 2 wrong usage (argparse, or a value out of
+range), 3 an unexpected error (a bug: please report it), 130 interrupted. Whatever the input, the command
+prints a message, never a traceback.
+
+Each module of this package has a ``register(sub)`` that adds its sub-commands; :func:`main` imports only
+the module of the command given, so ``finder locate`` never pays for the imports of ``finder coverage``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from finder.cli._output import EXIT_CRASH, EXIT_INTERRUPTED, fail
+
+#: Command → module of this package that registers it (``register(sub)``).
+COMMANDS: dict[str, str] = {
+    "locate": "places",
+    "nearest": "places",
+    "validate": "data",
+    "geocode": "data",
+    "build-data": "data",
+    "coverage": "coverage",
+    "review": "review",
+    "report": "report",
+    "export": "exchange",
+    "import": "exchange",
+}
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv`` (its first word that is not an option), if it is one of ours."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``command``, only that command's module is imported and registered.
+
+    Parameters
+    ----------
+    command
+        A key of :data:`COMMANDS`, or None for all commands (``finder --help``, documentation, tests).
+    """
+    parser = argparse.ArgumentParser(
+        prog="finder", description="Beratungsfinder Sachsen on the command line."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    modules = [COMMANDS[command]] if command else list(dict.fromkeys(COMMANDS.values()))
+    for name in modules:
+        importlib.import_module(f"finder.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; never lets a traceback reach the user."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = argparse.Namespace()
+    try:
+        args = build_parser(_command_of(argv)).parse_args(argv)
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the promise: no traceback, and a code scripts can tell from a usage error
+        return fail(args, f"unexpected error ({type(exc).__name__}: {exc}); please report it", EXIT_CRASH)

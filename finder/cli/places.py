@@ -1,0 +1,183 @@
+"""``finder locate`` and ``finder nearest``: where is a place, and what help is near it."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from finder import rules
+from finder import settings as _settings
+from finder.cli._output import EXIT_USAGE, fail, print_json
+from finder.core import Finder
+from finder.errors import LocateError
+from finder.vocab import KINDS, TOPICS
+
+#: Fields of each office in ``finder nearest --json`` (the command-line contract).
+RESULT_FIELDS = (
+    "id", "name", "kind", "provider", "district", "distance_km", "lat", "lon", "precision", "languages",
+    "language_stated", "topics", "street", "postcode", "city", "phone", "email", "website",
+)  # fmt: skip
+
+
+def _blank_to_none(value: object) -> object:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return None if value == "" else value
+
+
+def office_json(row: dict[str, Any]) -> dict[str, Any]:
+    """One office as a JSON object of the command-line contract."""
+    out = {}
+    for key in RESULT_FIELDS:
+        if key == "precision":
+            value = row.get("geocode_precision", "")
+        elif key in ("languages", "topics"):
+            value = [v for v in str(row.get(key, "")).split(";") if v]
+        elif key == "language_stated":
+            value = bool(str(row.get("languages", "")))
+        elif key in ("lat", "lon", "distance_km"):
+            raw = row.get(key)
+            value = None if raw in (None, "") or math.isnan(float(raw)) else round(float(raw), 6)
+        else:
+            value = _blank_to_none(row.get(key, ""))
+        out[key] = value
+    return out
+
+
+def _settings_of(args: argparse.Namespace) -> _settings.Settings:
+    settings = _settings.load()
+    return settings.with_(data_dir=Path(args.data_dir)) if getattr(args, "data_dir", None) else settings
+
+
+def _place(locator: Any, args: argparse.Namespace, text: str) -> tuple[Any, int | None]:
+    """The place for ``text`` ("LAT,LON" or a name), or None and the exit code after printing why."""
+    pair = rules.match_latlon(text)
+    try:
+        if pair is not None:
+            if not rules.valid_latlon(*pair):
+                return None, fail(
+                    args, f"coordinates out of range: {text.strip()!r} (lat -90…90, lon -180…180)", EXIT_USAGE
+                )
+            return locator.place_at(*pair), None
+        return locator.locate(text), None
+    except LocateError as exc:
+        return None, fail(args, str(exc))
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    """Geocode a text; print the place (or an error) as JSON or one line."""
+    place, code = _place(Finder(_settings_of(args)), args, args.text)
+    if place is None:
+        return code
+    if args.json:
+        print_json(place.to_json())
+    else:
+        where = place.district or "outside Saxony"
+        sys.stdout.write(f"{place.label}: {place.lat:.5f}, {place.lon:.5f} ({where}; {place.precision})\n")
+        for alt in place.alternatives:
+            sys.stdout.write(f"  or {alt.label}: {alt.lat:.5f}, {alt.lon:.5f}\n")
+    return 0
+
+
+def cmd_nearest(args: argparse.Namespace) -> int:
+    """Print the nearest matching offices, the responsible ones and statewide services."""
+    finder = Finder(_settings_of(args))
+    place, code = _place(finder, args, args.at)
+    if place is None:
+        return code
+    filters = {
+        "topics": tuple(args.topic or ()),
+        "languages": tuple(args.language or ()),
+        "kinds": tuple(args.kind or ()),
+        "age": args.age,
+        "limit": args.limit,
+        "radius_km": args.radius,
+    }
+    results = finder.nearest(place, **filters)
+    filters.pop("limit")
+    filters.pop("radius_km")
+    responsible = finder.responsible(place)
+    statewide = finder.statewide(**filters)
+    if args.json:
+        print_json(
+            {
+                "origin": place.to_json(),
+                "results": [office_json(r) for r in results.to_dict("records")],
+                "responsible": [office_json(r) for r in responsible.to_dict("records")],
+                "statewide": [office_json(r) for r in statewide.to_dict("records")],
+            }
+        )
+        return 0
+    out = sys.stdout
+    out.write(f"Near {place.label} ({place.district or 'outside Saxony'}), straight-line distance:\n")
+    for r in results.to_dict("records"):
+        lang = r["languages"].replace(";", ", ") if r["languages"] else "languages not stated"
+        out.write(f"  {r['distance_km']:6.1f} km  {r['name']} [{r['kind']}] — {r['city']} ({lang})\n")
+    if responsible.size:
+        out.write("Responsible for this district:\n")
+        for r in responsible.to_dict("records"):
+            out.write(f"  {r['name']} [{r['kind']}] — {r['city']}\n")
+    if statewide.size:
+        out.write("Statewide / online:\n")
+        for r in statewide.to_dict("records"):
+            out.write(f"  {r['name']} [{r['kind']}] {r['website']}\n")
+    return 0
+
+
+def _bounded(parse: Callable[[str], Any], what: str) -> Callable[[str], Any]:
+    """An argparse ``type`` from a :mod:`finder.rules` parser (None = invalid → exit 2 with ``what``)."""
+
+    def convert(text: str) -> Any:
+        value = parse(text)
+        if value is None:
+            msg = f"{text!r} is not {what}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return convert
+
+
+def _language(text: str) -> str:
+    code = text.strip().lower()
+    if not rules.is_language_code(code):
+        msg = f"{text!r} is not an ISO 639-1 language code (e.g. ar, fa, uk)"
+        raise argparse.ArgumentTypeError(msg)
+    return code
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``locate`` and ``nearest``."""
+    p = sub.add_parser("locate", help="geocode a town, postcode or address (offline by default)")
+    p.add_argument("text")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=cmd_locate)
+
+    p = sub.add_parser("nearest", help="nearest matching offices to a place or 'LAT,LON'")
+    p.add_argument("--at", required=True, help="a town, postcode, address or 'LAT,LON'")
+    p.add_argument("--topic", action="append", choices=TOPICS)
+    p.add_argument("--language", action="append", type=_language, help="ISO 639-1 code, e.g. ar")
+    p.add_argument("--kind", action="append", choices=KINDS)
+    p.add_argument(
+        "--age", type=_bounded(lambda t: rules.parse_int(t, 0, rules.MAX_AGE), f"an age (0–{rules.MAX_AGE})")
+    )
+    p.add_argument(
+        "--limit",
+        type=_bounded(lambda t: rules.parse_int(t, 1, rules.MAX_LIMIT), f"a limit (1–{rules.MAX_LIMIT})"),
+        default=10,
+    )
+    p.add_argument(
+        "--radius",
+        type=_bounded(
+            lambda t: rules.parse_decimal(t, 0, rules.MAX_RADIUS_KM, low_inclusive=False),
+            f"a radius in km (above 0, at most {rules.MAX_RADIUS_KM:g})",
+        ),
+        help="only offices within this many km",
+    )
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=cmd_nearest)
