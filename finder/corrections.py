@@ -1509,8 +1509,10 @@ def directory_overlay(frame: pd.DataFrame, settings: _settings.Settings) -> pd.D
     With the ``database`` target, the table becomes the file plus the database's edits; in any case the
     ``confirmed`` column gets the maintainers' "still correct" dates. Without a database, ``frame`` as is.
     """
-    return load_directory(settings) if directory_target(settings.corrections_target) == "database" else (
-        _with_confirmations(frame, load_confirmations())
+    return (
+        load_directory(settings)
+        if directory_target(settings.corrections_target) == "database"
+        else (_with_confirmations(frame, load_confirmations()))
     )
 
 

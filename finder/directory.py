@@ -536,7 +536,9 @@ def load_offices(path: str | PathLike[str] | None = None) -> pd.DataFrame:
 Overlay = Callable[[pd.DataFrame, settings.Settings], pd.DataFrame]
 
 
-def load_directory(settings_: settings.Settings | None = None, overlay: Overlay | None = None) -> pd.DataFrame:
+def load_directory(
+    settings_: settings.Settings | None = None, overlay: Overlay | None = None
+) -> pd.DataFrame:
     """The directory to search and show: ``offices.csv`` of the data folder, with an optional overlay.
 
     Parameters
