@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from pyproj import Geod
 
+from finder.distance import geodesic_km
 from finder.vocab import KIND_AGE_RANGE, STATEWIDE
 
-WGS84 = Geod(ellps="WGS84")
 #: Age bands that a target group restricts an office to (otherwise the kind's band applies).
 TARGET_GROUP_AGE_RANGE: dict[str, tuple[int, int]] = {"12-27": (12, 27), "27+": (27, 200)}
 #: Kinds responsible for a district by law rather than by distance, in the order shown.
@@ -119,19 +118,6 @@ class OfficeIndex:
         result = (mask, stated)
         self._masks[key] = result
         return result
-
-
-def geodesic_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """Geodesic distances (WGS84 ellipsoid) in km from one point to many, vectorised.
-
-    Examples
-    --------
-    >>> round(float(geodesic_km(51.0504, 13.7373, np.array([51.3397]), np.array([12.3731]))[0]), 1)
-    100.6
-    """
-    n = len(lats)
-    _, _, metres = WGS84.inv(np.full(n, lon), np.full(n, lat), lons, lats)
-    return np.asarray(metres) / 1000.0
 
 
 def nearest_positions(

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finder.directory import load_offices
-from finder.search import OfficeIndex, Query, geodesic_km, nearest, responsible, statewide
+from finder.distance import geodesic_km
+from finder.search import OfficeIndex, Query, nearest, responsible, statewide
 from finder.testing import make_offices_csv
 
 DRESDEN = (51.0504, 13.7373)
