@@ -11,7 +11,7 @@ import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from test_browser import DESKTOP, PHONE, RecordingPage
+from browser_helpers import DESKTOP, PHONE, RecordingPage
 
 pytestmark = pytest.mark.browser
 

@@ -6,12 +6,12 @@ import datetime as dt
 import hmac
 
 import pytest
+from helpers import FakeClock
 from hypothesis import given
 from hypothesis import strategies as st
 
 from finder import auth
 from finder.corrections import CorrectionStore
-from finder.testing import FakeClock
 
 SECRET = "correct horse battery staple"
 

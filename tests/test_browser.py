@@ -7,39 +7,14 @@ the test. Screenshots (desktop and phone) go to ``test-artifacts/``.
 from __future__ import annotations
 
 import time
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
+from browser_helpers import DESKTOP, PHONE, RecordingPage
 
 pytestmark = pytest.mark.browser
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-class RecordingPage:
-    """A page plus every request URL it made and every script error it raised."""
-
-    def __init__(self, browser, viewport):
-        self.context = browser.new_context(viewport=viewport, locale="en-US")
-        self.page = self.context.new_page()
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def foreign_hosts(self) -> set[str]:
-        hosts = set()
-        for url in self.requests:
-            parts = urlsplit(url)
-            if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS:
-                hosts.add(parts.hostname or url)
-        return hosts
-
-    def close(self):
-        self.context.close()
 
 
 def wait_for_map(page, timeout=45_000):

@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO, running_app
-from test_browser import DESKTOP, RecordingPage
+from browser_helpers import DESKTOP, RecordingPage, running_app
+from helpers import REPO, make_offices_csv
 
 from finder import corrections
 from finder.corrections import CorrectionStore
-from finder.testing import make_offices_csv
 
 pytestmark = pytest.mark.browser
 

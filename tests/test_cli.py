@@ -5,12 +5,12 @@ import subprocess
 import sys
 
 import pytest
+from helpers import make_offices_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finder.cli import main
 from finder.cli.places import RESULT_FIELDS
-from finder.testing import make_offices_csv
 from finder.vocab import DISTRICTS
 
 LOCATE_KEYS = {"query", "label", "lat", "lon", "district", "precision", "in_saxony", "source", "alternatives"}

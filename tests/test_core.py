@@ -5,11 +5,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fake_geocoder import serve_fake_geocoder
 
 from finder import settings as _settings
 from finder.core import Finder, LocateError
 from finder.corrections import CorrectionStore, DirectoryEditor, directory_overlay
-from finder.testing_server import serve_fake_geocoder
 
 REPO = Path(__file__).resolve().parent.parent
 

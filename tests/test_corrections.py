@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
-from conftest import run_cli
+from helpers import FakeClock, make_offices_csv, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,7 +27,6 @@ from finder.corrections import (
     RateLimitedError,
 )
 from finder.directory import load_offices, validate_file
-from finder.testing import FakeClock, make_offices_csv
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2027, 3, 1)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from helpers import make_offices_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -37,7 +38,6 @@ from finder.coverage import (
 )
 from finder.directory import load_offices
 from finder.search import geodesic_km
-from finder.testing import make_offices_csv
 from finder.vocab import DISTRICTS
 
 # A made-up layout on a line in EPSG:25833 (metres): two offices, three population points.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import make_offices_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,6 @@ from finder.directory import (
     load_offices,
     validate_file,
 )
-from finder.testing import make_offices_csv
 
 
 def problems_of(path: Path) -> list[tuple[int, str]]:

@@ -6,14 +6,13 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import run_cli
+from helpers import make_offices_csv, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
 from finder import freshness
 from finder.corrections import CorrectionStore, DirectoryEditor
 from finder.directory import load_offices
-from finder.testing import make_offices_csv
 
 TODAY = dt.date(2026, 11, 28)
 

@@ -1,4 +1,4 @@
-"""Tests for finder.geocoding, finder._cache and finder.testing_server (all against 127.0.0.1 only)."""
+"""Tests for finder.geocoding, finder._cache and the fake geocoder of tests/fake_geocoder.py (127.0.0.1 only)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fake_geocoder import MODES, closed_port_url, serve_fake_geocoder
 from geopy.geocoders import Nominatim, Photon
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
@@ -35,7 +36,6 @@ from finder.geocoding import (
     build_online_geocoder,
 )
 from finder.settings import DEFAULT_USER_AGENT, Settings
-from finder.testing_server import MODES, closed_port_url, serve_fake_geocoder
 
 REPO = Path(finder._cache.__file__).resolve().parents[1]
 HOUSE = "Ostra-Allee 11, Dresden"

@@ -18,14 +18,13 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import pytest
-from conftest import run_cli
+from helpers import make_offices_csv, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
 from finder import corrections, gis_export, hsds
 from finder.corrections import CorrectionStore, DirectoryEditor
 from finder.directory import OFFICE_COLUMNS, load_offices
-from finder.testing import make_offices_csv
 
 REPO = Path(__file__).resolve().parent.parent
 HH_MM = re.compile(r"([01][0-9]|2[0-4]):[0-5][0-9]")

@@ -3,12 +3,12 @@
 import csv
 
 import pytest
+from fake_geocoder import serve_fake_geocoder
+from helpers import make_offices_csv
 
 from finder import settings as _settings
 from finder.geocoding import build_geocoder
 from finder.regeocode import regeocode
-from finder.testing import make_offices_csv
-from finder.testing_server import serve_fake_geocoder
 
 ROWS = [
     {"id": "ostra", "street": "Ostra-Allee 11", "postcode": "01067", "city": "Dresden", "district": "Dresden",

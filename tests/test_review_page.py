@@ -6,11 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from helpers import make_offices_csv
 from streamlit.testing.v1 import AppTest
 
 from finder import auth, corrections, i18n
 from finder.corrections import CorrectionStore
-from finder.testing import make_offices_csv
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = str(REPO / "ui" / "pages" / "review.py")

@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from geopy.distance import geodesic
+from helpers import make_offices_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finder.directory import load_offices
 from finder.distance import geodesic_km
 from finder.search import OfficeIndex, Query, nearest, responsible, statewide
-from finder.testing import make_offices_csv
 
 DRESDEN = (51.0504, 13.7373)
 LEIPZIG = (51.3397, 12.3731)

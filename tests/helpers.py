@@ -1,4 +1,8 @@
-"""Helpers for tests: write small, valid-by-default office directories."""
+"""Helpers shared by the tests: small valid-by-default office directories, a settable clock, the CLI runner.
+
+Import them as ``from helpers import …`` (``tests/`` is on ``sys.path``, see ``pythonpath`` in
+``pyproject.toml``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 
+import pytest
+
+from finder.cli import build_parser
 from finder.directory import OFFICE_COLUMNS
+
+#: The repository (``data/``, ``app.py``, ``notebooks/``).
+REPO = Path(__file__).resolve().parent.parent
 
 #: Field values of a valid minimal office; ``id`` and ``name`` are numbered per row.
 DEFAULT_OFFICE: dict[str, str] = {
@@ -52,7 +62,12 @@ def make_offices_csv(
 
     Examples
     --------
-    >>> make_offices_csv(tmp_path / "offices.csv", [{"id": "a"}, {"kind": "JMD"}])  # doctest: +SKIP
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = make_offices_csv(folder, [{"id": "a"}, {"kind": "JMD"}])
+    ...     with path.open(encoding="utf-8") as handle:
+    ...         [(row["id"], row["kind"], row["name"]) for row in csv.DictReader(handle)]
+    [('a', 'MBE', 'Office 1'), ('office-2', 'JMD', 'Office 2')]
     """
     target = Path(path)
     if target.is_dir():
@@ -98,3 +113,15 @@ class FakeClock:
     def advance(self, **kwargs: float) -> None:
         """Move the clock on by ``datetime.timedelta(**kwargs)``."""
         self.now += dt.timedelta(**kwargs)
+
+
+def run_cli(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run one ``finder`` command in-process: exit code, stdout, stderr.
+
+    Unlike ``finder.cli.main`` it lets exceptions through, so a test sees a crash as a crash (use ``main``
+    only to test its own error handling: exit 2 for usage, 3 for a crash).
+    """
+    args = build_parser().parse_args(list(argv))
+    code = args.func(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
