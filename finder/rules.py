@@ -50,6 +50,8 @@ _OFFICE_ID = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{MAX_OFFICE_ID_CHARS - 1}}}")
 # whitespace in multi-line text and allowed there.
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROLS_BUT_WHITESPACE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# On a terminal a carriage return goes back to the start of the line and hides what came before it.
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Two decimal numbers separated by a comma, a semicolon or white space ("51.05, 13.74", "51.05 13.74").
 _LATLON = re.compile(r"\s*([+-]?[0-9]{1,3}(?:\.[0-9]+)?)\s*[,;\s]\s*([+-]?[0-9]{1,3}(?:\.[0-9]+)?)\s*")
 _INT = re.compile(r"[0-9]{1,9}")
@@ -85,8 +87,15 @@ def remove_controls(text: str, *, multiline: bool = False) -> str:
 
 
 def escape_controls(text: str) -> str:
-    r"""``text`` with control characters shown as ``\xNN`` (safe to print on a terminal)."""
-    return _CONTROLS_BUT_WHITESPACE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    r"""``text`` with control characters (all but tab and line feed) shown as ``\xNN``, safe on a terminal.
+
+    Examples
+    --------
+    >>> print(escape_controls("a\x1b[2Jb\x9bc\rd\nf"))
+    a\x1b[2Jb\x9bc\x0dd
+    f
+    """
+    return _TERMINAL_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def match_latlon(text: object) -> tuple[float, float] | None:
