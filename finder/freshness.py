@@ -1,4 +1,4 @@
-"""How fresh each directory entry is, and the maintainers' work list (``finder report``).
+"""How fresh each directory entry is, and the maintainers' work list (shown by ``finder report``).
 
 Two dates per office, kept apart because they mean different things:
 
@@ -17,15 +17,10 @@ so no entry is called stale earlier than it could be.
 
 from __future__ import annotations
 
-import argparse
 import calendar
 import datetime as dt
-import io
-import json
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -44,7 +39,6 @@ MISSING_FIELDS: dict[str, str] = {
 }
 #: Label of subtotal rows in the report.
 ALL = "(all)"
-REPORT_FORMATS = ("text", "csv", "json")
 
 
 def period_end(value: str) -> dt.date | None:
@@ -367,83 +361,3 @@ def report(
     rows.append(summarise(data, ALL, ALL))
     columns = ["district", "kind", "offices", *count_columns, "oldest_source", "oldest_check"]
     return pd.DataFrame(rows, columns=columns)
-
-
-# --------------------------------------------------------------------------------------------------
-# Command line: finder report
-
-
-def _load(args: argparse.Namespace) -> pd.DataFrame:
-    from finder import corrections  # noqa: PLC0415 - keeps `finder --help` fast
-
-    settings = _settings.load()
-    if getattr(args, "data_dir", None):
-        settings = settings.with_(data_dir=Path(args.data_dir))
-    if args.no_db:
-        from finder.directory import load_offices  # noqa: PLC0415
-
-        return load_offices(Path(settings.data_dir) / "offices.csv")
-    store = corrections.open_existing_store(args.db)
-    try:
-        return corrections.load_directory(settings, store)
-    finally:
-        if store is not None:
-            store.dispose()
-
-
-def _text_table(table: pd.DataFrame, max_width: int = 48) -> str:
-    """The table for a terminal: text left-aligned and cut at ``max_width`` (CSV and JSON keep it whole)."""
-
-    def cell(value: object, width: int) -> str:
-        text = "" if pd.isna(value) else str(value)
-        return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
-
-    table = table.copy()
-    formatters = {}
-    for column in table.columns:
-        if pd.api.types.is_string_dtype(table[column]) or table[column].dtype == object:
-            width = min(max_width, max([len(str(column)), *(len(str(v)) for v in table[column])]))
-            formatters[column] = lambda value, width=width: cell(value, width)
-        elif table[column].hasnans:  # e.g. the age of an undated entry: blank, not "<NA>"
-            table[column] = [str(v) if pd.notna(v) else "" for v in table[column]]
-    return table.to_string(index=False, formatters=formatters, justify="left")
-
-
-def _cmd_report(args: argparse.Namespace) -> int:
-    try:
-        today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
-    except ValueError:
-        sys.stderr.write(f"error: --today must be YYYY-MM-DD, not {args.today!r}\n")
-        return 2
-    offices = _load(args)
-    limit = args.stale_after if args.stale_after is not None else _settings.load().stale_after_days
-    kwargs = {"today": today, "stale_after_days": limit}
-    table = work_list(offices, **kwargs) if args.offices else report(offices, **kwargs)
-    if args.format == "json":
-        records = json.loads(table.to_json(orient="records", force_ascii=False))
-        payload = {"today": today.isoformat(), "stale_after_days": limit, "rows": records}
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-    elif args.format == "csv":
-        out = io.StringIO()
-        table.to_csv(out, index=False, lineterminator="\n")
-        sys.stdout.write(out.getvalue())
-    else:
-        what = "offices, most in need of a check first" if args.offices else "freshness and completeness"
-        sys.stdout.write(f"Directory {what} (as of {today}, stale after {limit} days):\n")
-        sys.stdout.write(_text_table(table) + "\n")
-    return 0
-
-
-def register_cli(sub: argparse._SubParsersAction) -> None:
-    """Add ``finder report``."""
-    p = sub.add_parser("report", help="freshness and completeness of the directory per district and kind")
-    p.add_argument("--format", choices=REPORT_FORMATS, default="text")
-    p.add_argument("--offices", action="store_true", help="list single offices (the work list) instead")
-    p.add_argument(
-        "--stale-after", type=int, metavar="DAYS", help="age limit (default FINDER_STALE_AFTER_DAYS)"
-    )
-    p.add_argument("--today", help="reference date YYYY-MM-DD (default today)")
-    p.add_argument("--data-dir")
-    p.add_argument("--db", help="corrections database (for maintainers' confirmations)")
-    p.add_argument("--no-db", action="store_true", help="ignore the corrections database")
-    p.set_defaults(func=_cmd_report)
