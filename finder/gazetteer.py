@@ -34,18 +34,21 @@ from geopy.location import Location
 from geopy.point import Point
 from rapidfuzz import fuzz, process
 
-from finder import geodata
+from finder import _geodata_rows as geodata
+from finder import rules
 from finder import settings as _settings
+from finder.distance import geodesic_km
 from finder.vocab import AGS_DISTRICT, DISTRICTS
 
-MAX_QUERY_LENGTH = 200
 FUZZY_CUTOFF = 84.0
 MAX_CANDIDATES = 8
 SAME_PLACE_KM = 4.0
 #: Municipalities merged after the BKG data (2016): new name → the town whose centre stands for it.
-MERGED_MUNICIPALITIES = {
-    "Aue-Bad Schlema": "Aue"
-}  # a GeoNames place and a BKG municipality this close with one name are one place
+MERGED_MUNICIPALITIES = {"Aue-Bad Schlema": "Aue"}
+#: A GeoNames place and a BKG municipality with one name, this close (km), are one place.
+TWIN_KM = 12.0
+#: The three districts that are cities (kreisfreie Städte): found as places, labelled "Stadt …".
+CITY_DISTRICTS = ("Dresden", "Leipzig", "Chemnitz")
 
 STATE_NAMES = {
     "BW": "Baden-Württemberg",
@@ -66,10 +69,10 @@ STATE_NAMES = {
     "TH": "Thüringen",
 }
 
-_COORDS = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,;\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 _POSTCODE = re.compile(r"(?<!\d)(\d{5})(?!\d)")
 # Town-name qualifiers: "Auerbach/Vogtl.", "Reichenbach im Vogtland", "Neustadt i.Sa.", "Bad Düben (Mulde)".
 _QUALIFIER = re.compile(r"\s*(?:/|\(|,|\bi\.\s?|\b(?:im|in|an der|am|bei|b\.)\s).*$", re.IGNORECASE)
+_NON_WORD = re.compile(r"[\W_]+")
 _GERMAN_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # Arabic-script letters that Arabic, Persian and Urdu spell differently.
 _ARABIC_FOLD = str.maketrans(
@@ -90,7 +93,7 @@ def normalise(text: str) -> str:
     folded = unicodedata.normalize("NFC", text).casefold().translate(_GERMAN_FOLD).translate(_ARABIC_FOLD)
     decomposed = unicodedata.normalize("NFKD", folded)
     kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    kept = re.sub(r"[\W_]+", " ", kept)
+    kept = _NON_WORD.sub(" ", kept)
     return " ".join(kept.split())
 
 
@@ -99,7 +102,7 @@ def district_label(name: str) -> str:
 
     The four Landkreise named after their seat town need the prefix to be told apart from the town.
     """
-    if name in ("Dresden", "Leipzig", "Chemnitz"):
+    if name in CITY_DISTRICTS:
         return f"Stadt {name}"
     if "kreis" in name.casefold() or name.startswith("Landkreis"):
         return name
@@ -161,82 +164,76 @@ class _Index:
             if not key:
                 continue
             self.exact[key].add(idx)
-            self.base[normalise(base_name(name))].add(idx)
+            base = base_name(name)
+            self.base[key if base == name else normalise(base)].add(idx)
             # Fuzzy matching over the primary (Latin) name only keeps a query well under a millisecond.
             if fuzzy and i == 0:
                 self.fuzzy_keys.append(key)
                 self.fuzzy_ids.append({idx})
 
 
-def _km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Haversine distance in km (good enough to rank nearby places)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi, dlmb = p2 - p1, np.radians(lon2 - lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 6371.0088 * 2 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
 @cache
 def _build_index(data_dir: Path) -> _Index:
     index = _Index()
     district_name = AGS_DISTRICT.get
-    places = geodata.places(data_dir)
-    placed: dict[str, list[Entry]] = defaultdict(list)  # base key -> GeoNames entries, to merge BKG names
-    for row in places.itertuples(index=False):
+    placed: dict[str, list[int]] = defaultdict(list)  # base key -> GeoNames entry ids, to merge BKG names
+    for row in geodata.places(data_dir):
         entry = Entry(
-            name=row.name,
-            lat=row.lat,
-            lon=row.lon,
+            name=row["name"],
+            lat=row["lat"],
+            lon=row["lon"],
             kind="place",
-            state=row.state,
-            district=district_name(row.district_ags),
-            population=row.population,
+            state=row["state"],
+            district=district_name(row["district_ags"]),
+            population=row["population"],
         )
-        alt = [a for a in row.alt_names.split("|") if a]
-        index.add(entry, [row.name, *alt], fuzzy=True)
-        placed[normalise(base_name(row.name))].append(entry)
-    for row in geodata.municipalities(data_dir).itertuples(index=False):
-        district = district_name(row.district_ags)
-        twins = [
-            e
-            for e in placed.get(normalise(base_name(row.name)), [])
-            if e.district == district and _km(e.lat, e.lon, np.array([row.lat]), np.array([row.lon]))[0] < 12
+        alt = [a for a in row["alt_names"].split("|") if a]
+        placed[normalise(base_name(row["name"]))].append(len(index.entries))
+        index.add(entry, [row["name"], *alt], fuzzy=True)
+    for row in geodata.municipalities(data_dir):
+        name, district = row["name"], district_name(row["district_ags"])
+        namesakes = [
+            i for i in placed.get(normalise(base_name(name)), []) if index.entries[i].district == district
         ]
-        if twins:
+        near = geodesic_km(row["lat"], row["lon"], [index.entries[i].lat for i in namesakes],
+                           [index.entries[i].lon for i in namesakes])  # fmt: skip
+        twin_ids = [i for i, km in zip(namesakes, near, strict=True) if km < TWIN_KM]
+        if twin_ids:
             # The official name ("Auerbach/Vogtl.") becomes another name of the GeoNames place,
             # whose point is the town centre rather than an arbitrary point of the municipality.
-            twin_id = index.entries.index(twins[0])
+            twin_id = twin_ids[0]
             # Show the official German name ("Meißen", not GeoNames' "Meissen").
-            index.entries[twin_id] = replace(twins[0], name=row.name)
-            key = normalise(row.name)
+            index.entries[twin_id] = replace(index.entries[twin_id], name=name)
+            key = normalise(name)
             index.exact[key].add(twin_id)
             index.fuzzy_keys.append(key)
             index.fuzzy_ids.append({twin_id})
             continue
-        entry = Entry(row.name, row.lat, row.lon, "municipality", "SN", district)
-        index.add(entry, [row.name], fuzzy=True)
+        entry = Entry(name, row["lat"], row["lon"], "municipality", "SN", district)
+        index.add(entry, [name], fuzzy=True)
     for name in DISTRICTS:
         lat, lon = geodata.district_point(name, data_dir)
         names = [name]
-        if name in ("Leipzig", "Dresden", "Chemnitz"):
+        if name in CITY_DISTRICTS:
             names = []  # the cities are found as places; "Landkreis Leipzig" stays distinct
         entry = Entry(name, lat, lon, "district", "SN", name)
         if names:
             index.add(entry, names, fuzzy=True)
-    for row in geodata.postcodes(data_dir).itertuples(index=False):
+    for row in geodata.postcodes(data_dir):
+        place = row["place"]
         entry = Entry(
-            name=f"{row.postcode} {row.place}",
-            lat=row.lat,
-            lon=row.lon,
+            name=f"{row['postcode']} {place}",
+            lat=row["lat"],
+            lon=row["lon"],
             kind="postcode",
-            state=row.state,
-            district=district_name(row.district_ags),
+            state=row["state"],
+            district=district_name(row["district_ags"]),
         )
-        index.postcodes[row.postcode].append(entry)
-        if row.state == "SN" and " " in row.place and normalise(row.place) not in index.exact:
+        index.postcodes[row["postcode"]].append(entry)
+        if row["state"] == "SN" and " " in place and normalise(place) not in index.exact:
             # GeoNames postal places such as "Dresden Friedrichstadt" name quarters.
-            quarter = Entry(row.place, row.lat, row.lon, "quarter", "SN", entry.district)
-            index.add(quarter, [row.place], fuzzy=True)
+            quarter = Entry(place, row["lat"], row["lon"], "quarter", "SN", entry.district)
+            index.add(quarter, [place], fuzzy=True)
     saxon = [i for i, e in enumerate(index.entries) if e.in_saxony and e.kind in ("place", "municipality")]
     index.saxon_ids = np.array(saxon, dtype=int)
     index.saxon_lat = np.array([index.entries[i].lat for i in saxon])
@@ -327,7 +324,7 @@ class OfflineGazetteer(Geocoder):
         lat, lon = point.latitude, point.longitude
         district = geodata.district_at(lat, lon, self.data_dir)
         index = self._index
-        dist = _km(lat, lon, index.saxon_lat, index.saxon_lon)
+        dist = geodesic_km(lat, lon, index.saxon_lat, index.saxon_lon)
         order = np.argsort(dist)[:MAX_CANDIDATES]
         nearest = [index.entries[index.saxon_ids[i]] for i in order]
         label = replace(nearest[0], district=district).label() if district else "außerhalb Sachsens"
@@ -400,7 +397,7 @@ class OfflineGazetteer(Geocoder):
         if not isinstance(query, str):
             return []
         text = unicodedata.normalize("NFC", query).strip()
-        if not text or len(text) > MAX_QUERY_LENGTH:
+        if not text or len(text) > rules.MAX_QUERY_LENGTH:
             return []
         coords = self._coordinates(text)
         if coords:
@@ -418,15 +415,12 @@ class OfflineGazetteer(Geocoder):
                 return found[:MAX_CANDIDATES]
         return []
 
-    @staticmethod
-    def _coordinates(text: str) -> list[_Match]:
-        m = _COORDS.match(text)
-        if not m:
+    def _coordinates(self, text: str) -> list[_Match]:
+        pair = rules.parse_latlon(text)
+        if pair is None:
             return []
-        lat, lon = float(m.group(1)), float(m.group(2))
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            return []
-        district = geodata.district_at(lat, lon)
+        lat, lon = pair
+        district = geodata.district_at(lat, lon, self.data_dir)
         entry = Entry(f"{lat:.5f}, {lon:.5f}", lat, lon, "point", "SN" if district else "", district)
         return [_Match(entry, 100.0)]
 
@@ -494,8 +488,7 @@ class OfflineGazetteer(Geocoder):
             duplicate = any(
                 k.entry.district == m.entry.district
                 and k.entry.state == m.entry.state
-                and _km(k.entry.lat, k.entry.lon, np.array([m.entry.lat]), np.array([m.entry.lon]))[0]
-                < SAME_PLACE_KM
+                and geodesic_km(k.entry.lat, k.entry.lon, [m.entry.lat], [m.entry.lon])[0] < SAME_PLACE_KM
                 for k in kept
             )
             if not duplicate:

@@ -50,6 +50,7 @@ from geopy.location import Location
 from geopy.point import Point
 
 from finder import settings as _settings
+from finder import rules
 from finder._cache import MISS, DiskCache
 from finder.errors import InvalidAnswerError
 
@@ -86,7 +87,7 @@ CACHE_MAX_AGE: Final = 180 * 24 * 3600.0
 #: At most this many candidates are asked for from an online geocoder.
 ONLINE_LIMIT: Final = 5
 #: Longest query accepted (Nominatim refuses much longer ones anyway).
-MAX_QUERY_LENGTH: Final = 300
+MAX_QUERY_LENGTH: Final = rules.MAX_QUERY_LENGTH
 LANGUAGE: Final = "de"  # place names as on the signs, whatever the user interface language
 
 # Nominatim's ``addresstype`` (format=json since Nominatim 4.x) → our precision.
@@ -411,6 +412,35 @@ def _reverse_query(query: object) -> tuple[float, float]:
     return lat, lon
 
 
+class _RateLimiter(RateLimiter):
+    """geopy's :class:`~geopy.extra.rate_limiter.RateLimiter` with an optional clock and sleep of one's own.
+
+    ``_clock`` and ``_sleep`` are the two hooks geopy's limiter reads the time and waits through (its own
+    tests replace them the same way); ``None`` keeps geopy's.
+    """
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        *,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(func, **options)
+        self._clock_function = clock
+        self._sleep_function = sleep
+
+    def _clock(self) -> float:
+        return super()._clock() if self._clock_function is None else self._clock_function()
+
+    def _sleep(self, seconds: float) -> None:
+        if self._sleep_function is None:
+            super()._sleep(seconds)
+        else:
+            self._sleep_function(seconds)
+
+
 class FallbackGeocoder:
     """Geocode with an online geocoder if one is configured, else (or when it fails) offline.
 
@@ -430,6 +460,11 @@ class FallbackGeocoder:
         interactive app the offline answer now beats an online answer after another wait.
     error_wait_seconds
         Wait before a retry; default ``max(min_delay, 1)``.
+    clock
+        Monotonic seconds the rate limiter measures the spacing with; default geopy's
+        (:func:`timeit.default_timer`). Tests pass a fake one together with ``sleep``.
+    sleep
+        How the rate limiter waits (seconds); default :func:`time.sleep`.
 
     Notes
     -----
@@ -445,6 +480,8 @@ class FallbackGeocoder:
         min_delay: float = 1.0,
         max_retries: int = 0,
         error_wait_seconds: float | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.offline = offline
         self.online = online
@@ -453,12 +490,14 @@ class FallbackGeocoder:
         self._limited: Callable[..., Any] | None = None
         if online is not None:
             # One RateLimiter around a dispatcher, so that geocode and reverse share one request budget.
-            self._limited = RateLimiter(
+            self._limited = _RateLimiter(
                 self._call_online,
                 min_delay_seconds=min_delay,
                 max_retries=max_retries,
                 error_wait_seconds=max(min_delay, 1.0) if error_wait_seconds is None else error_wait_seconds,
                 swallow_exceptions=False,
+                clock=clock,
+                sleep=sleep,
             )
 
     def __repr__(self) -> str:

@@ -6,16 +6,28 @@ so treat them as read-only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
 from finder import settings as _settings
+from finder._geodata_rows import district_at, district_point
+
+__all__ = [
+    "ATTRIBUTION",
+    "PROJECTED_CRS",
+    "district_at",
+    "district_facts",
+    "district_point",
+    "districts",
+    "municipalities",
+    "outline",
+    "places",
+    "postcodes",
+]
 
 ATTRIBUTION = "© GeoBasis-DE / BKG 2016 (Daten verändert); GeoNames (www.geonames.org), CC BY 4.0"
 PROJECTED_CRS = "EPSG:25833"
@@ -104,49 +116,3 @@ def _district_facts(data_dir: Path) -> pd.DataFrame:
 def district_facts(data_dir: Path | str | None = None) -> pd.DataFrame:
     """District statistics: ``ags``, ``name``, ``population`` (+ ``_year``), ``foreign_population``, …."""
     return _district_facts(_dir(data_dir))
-
-
-@dataclass(frozen=True)
-class _DistrictIndex:
-    names: tuple[str, ...]
-    ags: tuple[str, ...]
-    geoms: np.ndarray  # prepared shapely polygons
-    points: tuple[tuple[float, float], ...]  # representative (lat, lon) per district
-
-
-@cache
-def _district_index(data_dir: Path) -> _DistrictIndex:
-    gdf = _districts(data_dir)
-    geoms = gdf.geometry.to_numpy().copy()
-    shapely.prepare(geoms)
-    reps = [g.representative_point() for g in geoms]
-    return _DistrictIndex(
-        names=tuple(gdf["name"]),
-        ags=tuple(gdf["ags"]),
-        geoms=geoms,
-        points=tuple((p.y, p.x) for p in reps),
-    )
-
-
-def district_at(lat: float, lon: float, data_dir: Path | str | None = None) -> str | None:
-    """Name of the district containing the point, or ``None`` outside Saxony.
-
-    Examples
-    --------
-    >>> district_at(51.05, 13.74)
-    'Dresden'
-    >>> district_at(52.52, 13.40) is None
-    True
-    """
-    index = _district_index(_dir(data_dir))
-    if not (np.isfinite(lat) and np.isfinite(lon)):
-        return None
-    hits = shapely.contains_xy(index.geoms, lon, lat)
-    found = np.flatnonzero(hits)
-    return index.names[found[0]] if found.size else None
-
-
-def district_point(name: str, data_dir: Path | str | None = None) -> tuple[float, float]:
-    """A representative point ``(lat, lon)`` inside the named district (``KeyError`` if unknown)."""
-    index = _district_index(_dir(data_dir))
-    return index.points[index.names.index(name)]

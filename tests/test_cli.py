@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finder.cli import main
-from finder.cli.places import RESULT_FIELDS
+from finder.cli.nearest import RESULT_FIELDS
 from finder.vocab import DISTRICTS
 
 LOCATE_KEYS = {"query", "label", "lat", "lon", "district", "precision", "in_saxony", "source", "alternatives"}

@@ -19,8 +19,8 @@ from finder.cli._output import EXIT_CRASH, EXIT_INTERRUPTED, fail
 
 #: Command → module of this package that registers it (``register(sub)``).
 COMMANDS: dict[str, str] = {
-    "locate": "places",
-    "nearest": "places",
+    "locate": "locate",
+    "nearest": "nearest",
     "validate": "data",
     "geocode": "data",
     "build-data": "data",

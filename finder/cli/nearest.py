@@ -1,4 +1,4 @@
-"""``finder locate`` and ``finder nearest``: where is a place, and what help is near it."""
+"""``finder nearest``: the nearest matching offices, the responsible ones and statewide services."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ import argparse
 import math
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from finder import rules
-from finder import settings as _settings
-from finder.cli._output import EXIT_USAGE, fail, print_json
+from finder.cli._output import print_json
+from finder.cli.locate import place_from_text, settings_of
 from finder.core import Finder
-from finder.errors import LocateError
 from finder.vocab import KINDS, TOPICS
 
 #: Fields of each office in ``finder nearest --json`` (the command-line contract).
@@ -48,45 +46,10 @@ def office_json(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _settings_of(args: argparse.Namespace) -> _settings.Settings:
-    settings = _settings.load()
-    return settings.with_(data_dir=Path(args.data_dir)) if getattr(args, "data_dir", None) else settings
-
-
-def _place(locator: Any, args: argparse.Namespace, text: str) -> tuple[Any, int | None]:
-    """The place for ``text`` ("LAT,LON" or a name), or None and the exit code after printing why."""
-    pair = rules.match_latlon(text)
-    try:
-        if pair is not None:
-            if not rules.valid_latlon(*pair):
-                return None, fail(
-                    args, f"coordinates out of range: {text.strip()!r} (lat -90…90, lon -180…180)", EXIT_USAGE
-                )
-            return locator.place_at(*pair), None
-        return locator.locate(text), None
-    except LocateError as exc:
-        return None, fail(args, str(exc))
-
-
-def cmd_locate(args: argparse.Namespace) -> int:
-    """Geocode a text; print the place (or an error) as JSON or one line."""
-    place, code = _place(Finder(_settings_of(args)), args, args.text)
-    if place is None:
-        return code
-    if args.json:
-        print_json(place.to_json())
-    else:
-        where = place.district or "outside Saxony"
-        sys.stdout.write(f"{place.label}: {place.lat:.5f}, {place.lon:.5f} ({where}; {place.precision})\n")
-        for alt in place.alternatives:
-            sys.stdout.write(f"  or {alt.label}: {alt.lat:.5f}, {alt.lon:.5f}\n")
-    return 0
-
-
 def cmd_nearest(args: argparse.Namespace) -> int:
     """Print the nearest matching offices, the responsible ones and statewide services."""
-    finder = Finder(_settings_of(args))
-    place, code = _place(finder, args, args.at)
+    finder = Finder(settings_of(args))
+    place, code = place_from_text(finder.locator, args, args.at)
     if place is None:
         return code
     filters = {
@@ -150,13 +113,7 @@ def _language(text: str) -> str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``locate`` and ``nearest``."""
-    p = sub.add_parser("locate", help="geocode a town, postcode or address (offline by default)")
-    p.add_argument("text")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--data-dir")
-    p.set_defaults(func=cmd_locate)
-
+    """Add ``nearest``."""
     p = sub.add_parser("nearest", help="nearest matching offices to a place or 'LAT,LON'")
     p.add_argument("--at", required=True, help="a town, postcode, address or 'LAT,LON'")
     p.add_argument("--topic", action="append", choices=TOPICS)
