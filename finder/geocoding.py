@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from timeit import default_timer
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
@@ -49,8 +51,8 @@ from geopy.geocoders import Nominatim, Photon
 from geopy.location import Location
 from geopy.point import Point
 
-from finder import settings as _settings
 from finder import rules
+from finder import settings as _settings
 from finder._cache import MISS, DiskCache
 from finder.errors import InvalidAnswerError
 
@@ -413,32 +415,24 @@ def _reverse_query(query: object) -> tuple[float, float]:
 
 
 class _RateLimiter(RateLimiter):
-    """geopy's :class:`~geopy.extra.rate_limiter.RateLimiter` with an optional clock and sleep of one's own.
-
-    ``_clock`` and ``_sleep`` are the two hooks geopy's limiter reads the time and waits through (its own
-    tests replace them the same way); ``None`` keeps geopy's.
-    """
+    """geopy's ``RateLimiter`` reading the time and waiting through the given functions (tests pass fakes)."""
 
     def __init__(
         self,
         func: Callable[..., Any],
         *,
-        clock: Callable[[], float] | None = None,
-        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
         **options: Any,
     ) -> None:
         super().__init__(func, **options)
-        self._clock_function = clock
-        self._sleep_function = sleep
+        self._read_clock, self._wait = clock, sleep
 
-    def _clock(self) -> float:
-        return super()._clock() if self._clock_function is None else self._clock_function()
+    def _clock(self) -> float:  # the hook geopy reads the time through
+        return self._read_clock()
 
-    def _sleep(self, seconds: float) -> None:
-        if self._sleep_function is None:
-            super()._sleep(seconds)
-        else:
-            self._sleep_function(seconds)
+    def _sleep(self, seconds: float) -> None:  # the hook geopy waits through
+        self._wait(seconds)
 
 
 class FallbackGeocoder:
@@ -460,11 +454,8 @@ class FallbackGeocoder:
         interactive app the offline answer now beats an online answer after another wait.
     error_wait_seconds
         Wait before a retry; default ``max(min_delay, 1)``.
-    clock
-        Monotonic seconds the rate limiter measures the spacing with; default geopy's
-        (:func:`timeit.default_timer`). Tests pass a fake one together with ``sleep``.
-    sleep
-        How the rate limiter waits (seconds); default :func:`time.sleep`.
+    clock, sleep
+        What the rate limiter reads the (monotonic) time from and waits with; tests pass fakes.
 
     Notes
     -----
@@ -480,8 +471,8 @@ class FallbackGeocoder:
         min_delay: float = 1.0,
         max_retries: int = 0,
         error_wait_seconds: float | None = None,
-        clock: Callable[[], float] | None = None,
-        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] = default_timer,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.offline = offline
         self.online = online

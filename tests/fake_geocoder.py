@@ -9,7 +9,7 @@ It answers what geopy sends:
 Known queries (case and whitespace do not matter) are listed in :data:`KNOWN_PLACES`; anything else
 is "nothing found". The behaviour is chosen by a mode (see :data:`MODES`) and can be changed while the
 server runs by assigning :attr:`FakeGeocoderServer.mode`. Every request is recorded with its path,
-query parameters, headers and arrival time.
+query parameters, headers and the mode it was answered in.
 
 Examples
 --------
@@ -26,7 +26,6 @@ import json
 import math
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -162,7 +161,6 @@ class RecordedRequest:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
-    time: float  # time.monotonic() on arrival, for checking the spacing of requests
     mode: str
 
     def param(self, name: str) -> str | None:
@@ -301,7 +299,6 @@ class _Handler(BaseHTTPRequestHandler):
                 path=parts.path,
                 query=query,
                 headers=dict(self.headers.items()),
-                time=time.monotonic(),
                 mode=mode,
             )
         )

@@ -125,3 +125,36 @@ def run_cli(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[in
     code = args.func(args)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+class FakeTimer:
+    """A monotonic clock in seconds that moves only when slept on or advanced, and the sleeps requested.
+
+    Pass ``timer.clock`` and ``timer.sleep`` to code that waits (e.g. a rate limiter): the test then checks
+    the waits asked for, not elapsed wall-clock time.
+
+    Examples
+    --------
+    >>> timer = FakeTimer()
+    >>> timer.sleep(0.5)
+    >>> timer.advance(1.0)
+    >>> timer.clock(), timer.sleeps
+    (1.5, [0.5])
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        """Return "now" in seconds."""
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Record the wait and move the clock on by it."""
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on without a wait (time spent elsewhere)."""
+        self.now += seconds

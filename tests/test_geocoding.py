@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import math
 import os
@@ -20,11 +19,13 @@ from geopy.geocoders import Nominatim, Photon
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from geopy.point import Point
+from helpers import FakeTimer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import finder._cache
 from finder._cache import MISS, DiskCache, hash_key, normalise_key
+from finder.gazetteer import OfflineGazetteer
 from finder.geocoding import (
     FALLBACK_REASONS,
     PRECISIONS,
@@ -228,29 +229,41 @@ def test_user_agent_and_region_parameters_are_sent(tmp_path):
 
 
 def test_rate_limit_spacing_is_kept_across_geocode_and_reverse(tmp_path):
-    min_delay = 0.2
+    # A fake clock that moves only when the limiter sleeps: the test checks the waits asked for.
+    timer = FakeTimer()
     with serve_fake_geocoder("ok") as server:
-        geocoder, _ = chain(tmp_path, "nominatim", server.base_url, geocoder_min_delay=min_delay)
+        online = build_online_geocoder(make_settings(tmp_path, "nominatim", server.base_url))
+        geocoder = FallbackGeocoder(
+            FakeOffline(), online, min_delay=2.0, clock=timer.clock, sleep=timer.sleep
+        )
         geocoder.geocode(HOUSE)
-        geocoder.reverse((51.3, 12.4))
+        geocoder.reverse((51.3, 12.4))  # right after: waits the whole delay (one budget for both)
+        timer.advance(0.5)  # time spent elsewhere counts towards the spacing
         geocoder.geocode("Leipzig")
-    times = [r.time for r in server.requests]
-    assert len(times) == 3
-    # Server arrival times; 10 ms allow for connection-setup jitter. Without rate limiting the gaps
-    # are about 1 ms, so this still fails if the limiter is missing.
-    assert all(b - a >= min_delay - 0.01 for a, b in itertools.pairwise(times))
+        timer.advance(3.0)  # longer than the delay ago: no wait
+        geocoder.reverse((51.05, 13.73))
+    assert server.paths() == ["/search", "/reverse", "/search", "/reverse"]
+    assert timer.sleeps == pytest.approx([2.0, 1.5])
 
 
 def test_retries_are_spaced_and_then_fall_back(tmp_path):
+    timer = FakeTimer()
     with serve_fake_geocoder("500") as server:
         online = build_online_geocoder(make_settings(tmp_path, "nominatim", server.base_url))
         geocoder = FallbackGeocoder(
-            FakeOffline(), online, min_delay=0.2, max_retries=1, error_wait_seconds=0.2
+            FakeOffline(),
+            online,
+            min_delay=0.2,
+            max_retries=1,
+            error_wait_seconds=0.7,
+            clock=timer.clock,
+            sleep=timer.sleep,
         )
         result = geocoder.geocode(HOUSE)
     assert result.fallback_reason == "server_error"
-    first, second = (r.time for r in server.requests)  # exactly one retry, no more
-    assert second - first >= 0.2 - 0.01
+    assert len(server.requests) == 2  # exactly one retry, no more
+    # The retry waits error_wait_seconds; that is longer than min_delay, so the limiter adds nothing.
+    assert timer.sleeps == pytest.approx([0.7])
 
 
 def test_one_lookup_sends_one_request_even_on_429(tmp_path):
@@ -361,8 +374,8 @@ def test_offline_mode_sends_nothing_even_with_a_url(tmp_path, no_network):
 
 
 def test_offline_mode_with_the_real_gazetteer(tmp_path, no_network):
-    pytest.importorskip("finder.gazetteer")
     geocoder = build_geocoder(Settings(geocoder="offline", cache_dir=tmp_path / "cache"))
+    assert isinstance(geocoder.offline, OfflineGazetteer)
     result = geocoder.geocode("01067 Dresden")
     assert (result.source, result.precision, result.fallback_reason) == ("offline", "postcode", None)
     assert geocoder.reverse((51.05, 13.74)).source == "offline"
