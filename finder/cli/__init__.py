@@ -21,7 +21,7 @@ from finder.cli._output import EXIT_CRASH, EXIT_INTERRUPTED, fail
 COMMANDS: dict[str, str] = {
     "locate": "locate",
     "nearest": "nearest",
-    "validate": "data",
+    "validate": "validate",
     "geocode": "data",
     "build-data": "data",
     "coverage": "coverage",

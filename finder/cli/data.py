@@ -1,4 +1,4 @@
-"""``finder validate``, ``finder geocode`` and ``finder build-data``: the directory file and the geodata."""
+"""``finder geocode`` and ``finder build-data``: positions of the offices, and the embedded geodata."""
 
 from __future__ import annotations
 
@@ -9,19 +9,7 @@ from pathlib import Path
 
 from finder import _build_data
 from finder import settings as _settings
-from finder.directory import validate_file
 from finder.regeocode import regeocode
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate a directory CSV: exit 0 if valid, else one ``PATH:LINE: FIELD: problem`` line each."""
-    path = Path(args.path) if args.path else _settings.load().data_dir / "offices.csv"
-    problems = validate_file(path)
-    for problem in problems:
-        sys.stdout.write(f"{problem}\n")
-    if not problems:
-        sys.stderr.write(f"{path}: valid\n")
-    return 1 if problems else 0
 
 
 def cmd_geocode(args: argparse.Namespace) -> int:
@@ -48,11 +36,7 @@ def cmd_build_data(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``validate``, ``geocode`` and ``build-data``."""
-    p = sub.add_parser("validate", help="check a directory CSV (default data/offices.csv)")
-    p.add_argument("path", nargs="?")
-    p.set_defaults(func=cmd_validate)
-
+    """Add ``geocode`` and ``build-data``."""
     p = sub.add_parser("geocode", help="re-geocode the directory (online when configured; resumable)")
     p.add_argument("path", nargs="?")
     p.add_argument("--restart", action="store_true", help="ignore progress saved by an interrupted run")
