@@ -7,13 +7,14 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
-from helpers import make_offices_csv
+from helpers import make_offices_csv, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finder import cli, coverage
+from finder import coverage
 from finder.core import Finder
 from finder.coverage import (
     CostMatrix,
@@ -485,18 +486,8 @@ def test_report_json_is_strict_json(asylum):
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def run_cli(capsys):
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
-def test_cli_json(run_cli):
-    code, out, _ = run_cli("coverage", "--kind", "JMD", "--age", "16", "--json", "--limit", "3")
+def test_cli_json(capsys):
+    code, out, _ = run_cli(["coverage", "--kind", "JMD", "--age", "16", "--json", "--limit", "3"], capsys)
     assert code == 0
     data = json.loads(out)
     assert len(data["districts"]) == 13
@@ -504,34 +495,35 @@ def test_cli_json(run_cli):
     assert data["filters"]["kinds"] == ["JMD"]
 
 
-def test_cli_text_and_what_if(run_cli):
-    code, out, _ = run_cli("coverage", "--topic", "asylum", "--what-if", "51.56,13.0", "--threshold-km", "25")
+def test_cli_text_and_what_if(capsys):
+    code, out, _ = run_cli(
+        ["coverage", "--topic", "asylum", "--what-if", "51.56,13.0", "--threshold-km", "25"], capsys
+    )
     assert code == 0
     assert "What-if change" in out
     assert "straight-line" in out
 
 
-def test_cli_bad_input_gives_messages_not_tracebacks(run_cli):
-    code, out, _ = run_cli("coverage", "--kind", "PSZ", "--language", "ti", "--json")
+def test_cli_bad_input_gives_messages_not_tracebacks(capsys):
+    code, out, _ = run_cli(["coverage", "--kind", "PSZ", "--language", "ti", "--json"], capsys)
     assert code == 1
     assert "No office" in json.loads(out)["error"]
-    code, _, err = run_cli("coverage", "--topic", "asylum", "--what-if", "52.52,13.40")
+    code, _, err = run_cli(["coverage", "--topic", "asylum", "--what-if", "52.52,13.40"], capsys)
     assert code == 1
     assert "outside Saxony" in err
     assert "Traceback" not in err
-    code, _, err = run_cli("coverage", "--format", "gpkg")
+    code, _, err = run_cli(["coverage", "--format", "gpkg"], capsys)
     assert code == 2
     assert "--output" in err
     with pytest.raises(SystemExit):
-        run_cli("coverage", "--topic", "nope")
+        run_cli(["coverage", "--topic", "nope"], capsys)
 
 
-def test_cli_writes_geopackage_with_attribution(run_cli, tmp_path):
-    import pyogrio
-
+def test_cli_writes_geopackage_with_attribution(capsys, tmp_path):
     target = tmp_path / "cov.gpkg"
     code, out, _ = run_cli(
-        "coverage", "--topic", "asylum", "--format", "gpkg", "--output", str(target), "--cell-m", "5000"
+        ["coverage", "--topic", "asylum", "--format", "gpkg", "--output", str(target), "--cell-m", "5000"],
+        capsys,
     )
     assert code == 0
     assert str(target) in out
@@ -545,10 +537,10 @@ def test_cli_writes_geopackage_with_attribution(run_cli, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["geojson", "csv"])
-def test_cli_writes_folders(run_cli, tmp_path, fmt):
+def test_cli_writes_folders(capsys, tmp_path, fmt):
     folder = tmp_path / fmt
     code, _, _ = run_cli(
-        "coverage", "--kind", "MBE", "--format", fmt, "--output", str(folder), "--cell-m", "5000"
+        ["coverage", "--kind", "MBE", "--format", fmt, "--output", str(folder), "--cell-m", "5000"], capsys
     )
     assert code == 0
     names = {p.name for p in folder.iterdir()}
@@ -558,28 +550,3 @@ def test_cli_writes_folders(run_cli, tmp_path, fmt):
     if fmt == "csv":
         table = pd.read_csv(folder / "districts.csv")
         assert len(table) == 13
-
-
-# ------------------------------------------------------------------------------------------------
-# The notebook runs (so it never rots)
-# ------------------------------------------------------------------------------------------------
-
-
-def test_coverage_notebook_executes():
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    pytest.importorskip("ipykernel")
-    pytest.importorskip("matplotlib")
-    from pathlib import Path
-
-    folder = Path(__file__).resolve().parent.parent / "notebooks"
-    nb = nbformat.read(folder / "coverage.ipynb", as_version=4)
-    nbclient.NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
-    ).execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert not errors
-    images = [
-        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})
-    ]
-    assert len(images) >= 4
