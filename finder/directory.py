@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from finder import settings, vocab
+from finder import rules, settings, vocab
 from finder.errors import DirectoryError
 
 #: Columns of ``offices.csv`` in file order (see ``data/README.md``).
@@ -67,9 +67,6 @@ SAXONY_BBOX: tuple[float, float, float, float] = (50.1, 51.7, 11.8, 15.1)
 #: Separator of several pages in ``source_url``.
 SOURCE_URL_SEPARATOR = " | "
 
-# CLDR's English language names cover all 184 ISO 639-1 codes; two-letter keys are exactly those codes.
-
-_SLUG = re.compile(r"[a-z0-9-]+")
 # ASCII digits only: ``\d`` would accept Arabic-Indic and other digits.
 _POSTCODE_SAXONY = re.compile(r"0[1-9][0-9]{3}")
 _POSTCODE_GERMANY = re.compile(r"[0-9]{5}")
@@ -86,7 +83,6 @@ _MULTI_SEPARATOR = re.compile(r"[;,]")
 # Characters RFC 3986 never allows unencoded (non-ASCII is fine: browsers accept IRIs).
 _URL_UNSAFE = re.compile(r'[<>"{}\\^`]')
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Bytes that are not UTF-8 are decoded with ``surrogateescape`` and show up as lone surrogates.
 _UNDECODABLE = re.compile(r"[\udc80-\udcff]")
 
@@ -334,7 +330,7 @@ def _generic_messages(value: str) -> list[str]:
     messages = []
     if _UNDECODABLE.search(value):
         messages.append(f"contains bytes that are not UTF-8: {_show(value)}")
-    if _CONTROL.search(value):
+    if rules.has_controls(value, multiline=True):
         messages.append(f"contains control characters: {_show(value)}")
     if _HTML_TAG.search(value):
         messages.append(f"contains HTML markup: {_show(value)}")
@@ -356,8 +352,11 @@ def _check_record(record: _Record) -> Iterable[tuple[str, str]]:
     if (office_id := get("id")) is not None:
         if not office_id:
             yield "id", "empty (every office needs an id)"
-        elif not _SLUG.fullmatch(office_id):
-            yield "id", f"not a slug (only a-z, 0-9 and -): {_show(office_id)}"
+        elif not rules.is_office_id(office_id):
+            yield "id", (
+                f"not a slug (a-z, 0-9 and -, starting with a letter or digit, at most "
+                f"{rules.MAX_OFFICE_ID_CHARS} characters): {_show(office_id)}"
+            )
     if get("name") == "":
         yield "name", "empty (every office needs a name)"
     if (kind := get("kind")) is not None and kind not in vocab.KINDS:

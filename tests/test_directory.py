@@ -17,10 +17,10 @@ from finder.directory import (
     REQUIRED_COLUMNS,
     DirectoryError,
     Problem,
-    format_problems,
     load_offices,
     validate_file,
 )
+from finder.errors import format_problems
 
 
 def problems_of(path: Path) -> list[tuple[int, str]]:
@@ -498,3 +498,25 @@ def test_arbitrary_bytes_never_raise(tmp_path, tail):
             load_offices(path)
     else:
         assert isinstance(load_offices(path), pd.DataFrame)
+
+
+# --- the shared input rules (finder.rules) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "office_id",
+    ["-abc", "a" * 101, "Caritas", "mbe_dresden", "mbe dresden", "mbé"],
+)
+def test_ids_that_share_links_would_refuse_are_refused(tmp_path, office_id):
+    problem = only_problem(make_offices_csv(tmp_path / "o.csv", [{"id": office_id}]))
+    assert (problem.line, problem.field) == (2, "id")
+
+
+def test_longest_id_passes(tmp_path):
+    assert validate_file(make_offices_csv(tmp_path / "o.csv", [{"id": "a" * 100}])) == []
+
+
+@pytest.mark.parametrize("control", ["\x1b", "\x85", "\x9b", "\x00"])
+def test_c0_and_c1_control_characters_are_refused(tmp_path, control):
+    problem = only_problem(make_offices_csv(tmp_path / "o.csv", [{"notes": f"a{control}b"}]))
+    assert problem.field == "notes" and "control characters" in problem.message
