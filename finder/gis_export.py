@@ -10,7 +10,6 @@ and moved into place, so a reader never sees half a file.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import shutil
 import tempfile
@@ -22,6 +21,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
+from finder._values import cell_text, finite_float
 from finder.directory import OFFICE_COLUMNS
 
 #: Output formats: name → (GDAL driver, file suffix).
@@ -36,15 +36,6 @@ DESCRIPTION = (
 )
 #: Columns written (coordinates become the geometry).
 COLUMNS: tuple[str, ...] = tuple(c for c in OFFICE_COLUMNS if c not in ("lat", "lon"))
-
-
-def _float(value: object) -> float:
-    if value is None or value == "":
-        return math.nan
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def offices_geodataframe(offices: pd.DataFrame | Sequence[Mapping[str, Any]]) -> gpd.GeoDataFrame:
@@ -64,21 +55,13 @@ def offices_geodataframe(offices: pd.DataFrame | Sequence[Mapping[str, Any]]) ->
     records = offices.to_dict("records") if isinstance(offices, pd.DataFrame) else [dict(r) for r in offices]
     rows, points = [], []
     for record in records:
-        lat, lon = _float(record.get("lat")), _float(record.get("lon"))
-        if math.isnan(lat) or math.isnan(lon):
+        lat, lon = finite_float(record.get("lat")), finite_float(record.get("lon"))
+        if lat is None or lon is None:
             continue
-        rows.append({column: _text(record.get(column, "")) for column in COLUMNS})
+        rows.append({column: cell_text(record.get(column, "")) for column in COLUMNS})
         points.append(Point(lon, lat))
     frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
     return gpd.GeoDataFrame(frame, geometry=points, crs="EPSG:4326")
-
-
-def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, list | tuple):
-        return ";".join(str(v) for v in value)
-    return str(value)
 
 
 def export(
@@ -92,7 +75,7 @@ def export(
         The directory (DataFrame or rows of strings).
     output
         The file to write (replaced if it exists); if it is an existing folder, ``offices.geojson`` or
-        ``offices.gpkg`` inside it.
+        ``offices.gpkg`` inside it. A GeoPackage's name gets ``.gpkg`` appended if it lacks it.
     fmt
         ``"geojson"`` (RFC 7946) or ``"gpkg"`` (layer ``offices``).
 
@@ -113,6 +96,9 @@ def export(
     target = Path(output)
     if target.is_dir():
         target = target / f"offices{suffix}"
+    elif fmt == "gpkg" and target.suffix.lower() != suffix:
+        # The GeoPackage standard requires the suffix (GDAL warns without it, and GIS tools look for it).
+        target = target.with_name(target.name + suffix)
     target.parent.mkdir(parents=True, exist_ok=True)
     frame = offices_geodataframe(offices)
     if fmt == "geojson":

@@ -1,4 +1,4 @@
-"""The directory as Open Referral HSDS 3.x JSON (export, import); ``finder export`` and ``finder import``.
+"""The directory as Open Referral HSDS 3.x JSON: writing it, and reading it back as rows of ``offices.csv``.
 
 Export (:func:`export_hsds`) writes a folder with
 
@@ -16,37 +16,33 @@ target group, source pages and date, notes, geocoding) travel as ``attributes`` 
 ``taxonomy_term.code`` is the column name and whose ``value`` is the value, in the taxonomy
 ``beratungsfinder-sachsen``. ``last_checked`` is the service's ``assured_date``.
 
-Import (:func:`read_hsds`, :func:`read_csv`, :func:`plan_import`, :func:`apply_import`) reads such a
-folder, or a CSV in the column layout of ``offices.csv``, compares it with the directory and applies the
-differences through :class:`finder.corrections.DirectoryEditor` (atomic, validated, recorded and
-revertible). Offices missing from the import are left alone (an import never deletes). Export followed by
-import changes nothing.
+Reading (:func:`read_hsds`, :func:`service_to_row`) turns such a folder back into rows of ``offices.csv``;
+:mod:`finder.import_plan` compares them with the directory and applies the differences, and export
+followed by import changes nothing. The weekly rules come from :mod:`finder.opening_hours`; the commands
+``finder export`` and ``finder import`` are in :mod:`finder.cli.exchange`.
 
 Nothing here reads or writes suggestions or their contacts: they never leave the corrections database.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
-import math
 import os
 import re
-import sys
 import tempfile
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
 
 from finder import i18n, vocab
-from finder import settings as _settings
-from finder.directory import OFFICE_COLUMNS, SOURCE_URL_SEPARATOR, validate_file
+from finder._values import cell_text, contact_items
+from finder.directory import OFFICE_COLUMNS, SOURCE_URL_SEPARATOR
 from finder.errors import HsdsError
+from finder.opening_hours import parse_opening_hours
 
 #: Namespace of all our HSDS identifiers (uuid5 of the project's name; never change it).
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/beratungsfinder-sachsen/offices")
@@ -80,143 +76,24 @@ _ATTRIBUTE_DESCRIPTIONS: dict[str, str] = {
     "geocode_source": "What placed the office on the map (e.g. geonames-postcode).",
 }
 
-_DAYS = {"Mo": "MO", "Di": "TU", "Mi": "WE", "Do": "TH", "Fr": "FR", "Sa": "SA", "So": "SU"}
-_DAY_ORDER = list(_DAYS.values())
-_TOKEN = re.compile(
-    r"""\s*(?:
-        (?P<range>(?P<h1>\d{1,2})(?::(?P<m1>\d{2}))?\s*[-–]\s*(?P<h2>\d{1,2})(?::(?P<m2>\d{2}))?(?:\s*Uhr)?)
-      | (?P<day>Mo|Di|Mi|Do|Fr|Sa|So)\.?(?![A-Za-zÄÖÜäöüß])
-      | (?P<sep>\+|/|,|&|und\b|u\.|[-–]|bis\b)
-      | \((?P<note>[^()]*)\)\s*$
-    )""",
-    re.VERBOSE,
-)
-
 
 def _id(*parts: object) -> str:
     return str(uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts)))
 
 
 # --------------------------------------------------------------------------------------------------
-# Opening hours
-
-
-def parse_opening_hours(text: str) -> list[dict[str, str]]:
-    """Weekly rules from simple German opening hours (``Di+Do 08:30-12:00 und 13:00-18:00``).
-
-    Each ``;``-separated part is parsed only if all of it is days and time ranges (an optional
-    parenthesis at its end becomes ``notes``); anything else ("nach Vereinbarung", "jeden 2. Do",
-    "Termin-Hotline Mo 9-12") is left to the free-text description, never guessed.
-
-    Parameters
-    ----------
-    text
-        The ``opening_hours`` cell.
-
-    Returns
-    -------
-    list of dict
-        ``byday`` (``MO,TU``), ``opens_at``, ``closes_at`` (``HH:MM``) and possibly ``notes``.
-
-    Examples
-    --------
-    >>> parse_opening_hours("Mo-Mi 9-12; Do 13-16 (Stand 2022)")  # doctest: +NORMALIZE_WHITESPACE
-    [{'byday': 'MO,TU,WE', 'opens_at': '09:00', 'closes_at': '12:00'},
-     {'byday': 'TH', 'opens_at': '13:00', 'closes_at': '16:00', 'notes': 'Stand 2022'}]
-    """
-    rules: list[dict[str, str]] = []
-    for clause in (text or "").split(";"):
-        parsed = _parse_clause(clause.strip())
-        if parsed:
-            rules.extend(parsed)
-    return rules
-
-
-def _time(hours: str, minutes: str | None) -> str | None:
-    h, m = int(hours), int(minutes or 0)
-    if h > 24 or m > 59 or (h == 24 and m):
-        return None
-    return f"{h:02d}:{m:02d}"
-
-
-def _parse_clause(clause: str) -> list[dict[str, str]]:
-    if not clause:
-        return []
-    position, tokens = 0, []
-    while position < len(clause):
-        match = _TOKEN.match(clause, position)
-        if match is None or match.end() == position:
-            if clause[position:].strip():
-                return []
-            break
-        tokens.append(match)
-        position = match.end()
-    entries: list[tuple[list[str], list[tuple[str, str]]]] = []
-    days: list[str] = []
-    ranges: list[tuple[str, str]] = []
-    note = ""
-    pending_dash = False
-    for token in tokens:
-        if token.group("note") is not None:
-            note = " ".join(token.group("note").split())
-        elif token.group("day"):
-            day = _DAYS[token.group("day")]
-            if ranges:
-                entries.append((days, ranges))
-                days, ranges = [], []
-            if pending_dash and days:
-                start, end = _DAY_ORDER.index(days[-1]), _DAY_ORDER.index(day)
-                if end <= start:
-                    return []
-                days.extend(_DAY_ORDER[start + 1 : end + 1])
-            else:
-                days.append(day)
-            pending_dash = False
-        elif token.group("range"):
-            opens, closes = _time(token["h1"], token["m1"]), _time(token["h2"], token["m2"])
-            if not days or opens is None or closes is None or opens >= closes or pending_dash:
-                return []
-            ranges.append((opens, closes))
-        else:
-            sep = token.group("sep")
-            if sep in ("-", "–", "bis"):
-                if not days or ranges:
-                    return []
-                pending_dash = True
-    if pending_dash or not days or not ranges:
-        return []
-    entries.append((days, ranges))
-    out = []
-    for entry_days, entry_ranges in entries:
-        unique = [d for d in _DAY_ORDER if d in entry_days]
-        for opens, closes in entry_ranges:
-            rule = {"byday": ",".join(unique), "opens_at": opens, "closes_at": closes}
-            if note:
-                rule["notes"] = note
-            out.append(rule)
-    return out
-
-
-# --------------------------------------------------------------------------------------------------
 # Export
-
-
-def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
 
 
 def _rows_of(offices: Any) -> list[dict[str, str]]:
     """Rows as dicts of strings from a DataFrame or a sequence of mappings."""
     records = offices.to_dict("records") if hasattr(offices, "to_dict") else list(offices)
-    return [{column: _text(row.get(column, "")) for column in OFFICE_COLUMNS} for row in records]
+    return [{column: cell_text(row.get(column, "")) for column in OFFICE_COLUMNS} for row in records]
 
 
-def _split(value: str, pattern: str) -> list[str]:
-    return [part.strip() for part in re.split(pattern, value) if part.strip()]
+def _items(value: str) -> list[str]:
+    """The items of a ``;``-separated list cell (topics, languages)."""
+    return [part.strip() for part in value.split(";") if part.strip()]
 
 
 def _language_name(code: str) -> str:
@@ -256,7 +133,7 @@ def _service(row: Mapping[str, str], organizations: Mapping[str, dict[str, Any]]
     office_id = row["id"]
     service_id = _id("service", office_id)
     kind = row.get("kind", "")
-    topics = _split(row.get("topics", ""), ";")
+    topics = _items(row.get("topics", ""))
     district = row.get("district", "")
     where = "all of Saxony (statewide or online)" if district == vocab.STATEWIDE else district
     description = f"{KIND_NAMES.get(kind, kind)} in {where}."
@@ -268,7 +145,7 @@ def _service(row: Mapping[str, str], organizations: Mapping[str, dict[str, Any]]
         service["organization_id"] = organizations[provider]["id"]
     if row.get("website"):
         service["url"] = row["website"]
-    emails = _split(row.get("email", ""), r"[;,]")
+    emails = contact_items(row.get("email", ""))
     if emails:
         service["email"] = emails[0]
     service["status"] = "active"
@@ -283,7 +160,7 @@ def _service(row: Mapping[str, str], organizations: Mapping[str, dict[str, Any]]
         service["assured_date"] = row["last_checked"]
     service["phones"] = [
         {"id": _id("phone", office_id, i), "service_id": service_id, "number": number}
-        for i, number in enumerate(_split(row.get("phone", ""), r"[;,]"))
+        for i, number in enumerate(contact_items(row.get("phone", "")))
     ]
     service["schedules"] = _schedules(row, service_id)
     location = _location(row)
@@ -295,7 +172,7 @@ def _service(row: Mapping[str, str], organizations: Mapping[str, dict[str, Any]]
     service["languages"] = [
         {"id": _id("language", office_id, code), "service_id": service_id, "name": _language_name(code),
          "code": code}
-        for code in _split(row.get("languages", ""), ";")
+        for code in _items(row.get("languages", ""))
     ]  # fmt: skip
     if provider:
         service["organization"] = organizations[provider]
@@ -309,12 +186,12 @@ def _service_attributes(row: Mapping[str, str], service_id: str) -> list[dict[st
     for column in SERVICE_ATTRIBUTES:
         value = row.get(column, "")
         if column == "topics":
-            values = _split(value, ";")
+            values = _items(value)
         elif column == "source_url":
             values = [v for v in value.split(SOURCE_URL_SEPARATOR) if v] if value else []
         elif column == "email":
             # Only needed when service.email (one address) cannot carry the whole cell.
-            values = [value] if value and value != (_split(value, r"[;,]") or [""])[0] else []
+            values = [value] if value and value != (contact_items(value) or [""])[0] else []
         else:
             values = [value] if value else []
         out.extend(
@@ -484,7 +361,8 @@ def _read_json(path: Path) -> object:
         raise HsdsError(msg) from exc
 
 
-def _str(value: object) -> str:
+def _as_text(value: object) -> str:
+    """A JSON scalar as the text ``offices.csv`` would hold; objects and arrays are not ours to guess."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -516,7 +394,7 @@ def _attributes(obj: Mapping[str, Any], where: str) -> dict[str, list[str]]:
             continue
         code = term.get("code")
         if isinstance(code, str) and (code in SERVICE_ATTRIBUTES or code in LOCATION_ATTRIBUTES):
-            out.setdefault(code, []).append(_str(attribute.get("value")))
+            out.setdefault(code, []).append(_as_text(attribute.get("value")))
     return out
 
 
@@ -534,7 +412,7 @@ def service_to_row(service: Mapping[str, Any], where: str = "service") -> dict[s
     context = where
     try:
         attributes = _attributes(service, where)
-        name = _str(service.get("name"))
+        name = _as_text(service.get("name"))
         where = f"{where} {name!r}" if name else where
         office_id = (attributes.get("id") or [""])[0]
         if not office_id:
@@ -548,37 +426,39 @@ def service_to_row(service: Mapping[str, Any], where: str = "service") -> dict[s
         row.update(
             id=office_id,
             name=name,
-            provider=_str(organization.get("name")),
+            provider=_as_text(organization.get("name")),
             kind=(attributes.get("kind") or [""])[0],
             district=(attributes.get("district") or [""])[0],
-            website=_str(service.get("url")),
+            website=_as_text(service.get("url")),
             target_group=(attributes.get("target_group") or [""])[0],
-            target_group_original=_str(service.get("eligibility_description")),
+            target_group_original=_as_text(service.get("eligibility_description")),
             source_date=(attributes.get("source_date") or [""])[0],
-            last_checked=_str(service.get("assured_date")),
+            last_checked=_as_text(service.get("assured_date")),
             notes=(attributes.get("notes") or [""])[0],
             topics=";".join(attributes.get("topics", [])),
             source_url=SOURCE_URL_SEPARATOR.join(attributes.get("source_url", [])),
         )
-        row["email"] = (attributes.get("email") or [_str(service.get("email"))])[0]
-        row["phone"] = "; ".join(_str(p.get("number")) for p in _list_of_dicts(service, "phones", where))
+        row["email"] = (attributes.get("email") or [_as_text(service.get("email"))])[0]
+        row["phone"] = "; ".join(_as_text(p.get("number")) for p in _list_of_dicts(service, "phones", where))
         row["languages"] = ";".join(
-            _str(lang.get("code")) for lang in _list_of_dicts(service, "languages", where) if lang.get("code")
+            _as_text(lang.get("code"))
+            for lang in _list_of_dicts(service, "languages", where)
+            if lang.get("code")
         )
         for schedule in _list_of_dicts(service, "schedules", where):
             if schedule.get("description"):
-                row["opening_hours"] = _str(schedule["description"])
+                row["opening_hours"] = _as_text(schedule["description"])
                 break
         for link in _list_of_dicts(service, "service_at_locations", where):
             location = link.get("location") or {}
             if not isinstance(location, dict):
                 continue
             if location.get("latitude") is not None and location.get("longitude") is not None:
-                row["lat"], row["lon"] = _str(location["latitude"]), _str(location["longitude"])
+                row["lat"], row["lon"] = _as_text(location["latitude"]), _as_text(location["longitude"])
             for address in _list_of_dicts(location, "addresses", where)[:1]:
-                row["street"] = _str(address.get("address_1"))
-                row["postcode"] = _str(address.get("postal_code"))
-                row["city"] = _str(address.get("city"))
+                row["street"] = _as_text(address.get("address_1"))
+                row["postcode"] = _as_text(address.get("postal_code"))
+                row["city"] = _as_text(address.get("city"))
             location_attributes = _attributes(location, where)
             for column in LOCATION_ATTRIBUTES:
                 row[column] = (location_attributes.get(column) or [""])[0]
@@ -609,273 +489,3 @@ def read_hsds(path: str | os.PathLike[str]) -> list[dict[str, str]]:
         msg = f"{file}: expected a JSON array of services"
         raise HsdsError(msg)
     return [service_to_row(service, f"{file}: service {i + 1}") for i, service in enumerate(data)]
-
-
-def read_csv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
-    """Read a CSV in the column layout of ``offices.csv`` (it must pass ``validate_file``).
-
-    Raises
-    ------
-    HsdsError
-        With the file's problems (``PATH:LINE: FIELD: message``).
-    """
-    from finder.corrections import read_rows  # noqa: PLC0415
-
-    problems = validate_file(path)
-    if problems:
-        shown = "\n".join(str(p) for p in problems[:20])
-        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
-        msg = f"{path} has {len(problems)} problem(s):\n{shown}{more}"
-        raise HsdsError(msg)
-    _, rows = read_rows(path)
-    return [{column: row.get(column, "") for column in OFFICE_COLUMNS} for row in rows]
-
-
-def read_import(path: str | os.PathLike[str]) -> list[dict[str, str]]:
-    """Read an import source: an HSDS folder or ``.json`` file, or a ``.csv`` file."""
-    source = Path(path)
-    if not source.exists():
-        msg = f"{path} does not exist"
-        raise HsdsError(msg)
-    if source.is_file() and source.suffix.lower() == ".csv":
-        return read_csv(source)
-    return read_hsds(source)
-
-
-def _number(value: str) -> float | None:
-    try:
-        return float(value) if value.strip() else None
-    except ValueError:
-        return None
-
-
-def same_value(column: str, old: str, new: str) -> bool:
-    """Whether two values of ``column`` mean the same (coordinates as numbers, phone/e-mail lists)."""
-    if old == new:
-        return True
-    if column in ("lat", "lon"):
-        a, b = _number(old), _number(new)
-        return a is not None and b is not None and abs(a - b) < 1e-9
-    if column in ("phone", "email"):
-        return _split(old, r"[;,]") == _split(new, r"[;,]")
-    return False
-
-
-@dataclass
-class ImportPlan:
-    """What an import would change.
-
-    Attributes
-    ----------
-    updates
-        Office id → column → (old, new) for offices that exist and differ.
-    additions
-        New offices (full rows).
-    unchanged
-        Ids of offices in the import that match the directory.
-    not_in_import
-        Ids of directory offices the import does not mention (left alone).
-    problems
-        Why the result would not be a valid directory (then nothing is applied).
-    """
-
-    updates: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
-    additions: list[dict[str, str]] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    not_in_import: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        """Nothing would change."""
-        return not self.updates and not self.additions
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready summary."""
-        return {
-            "updates": {
-                office: {col: {"old": old, "new": new} for col, (old, new) in cols.items()}
-                for office, cols in self.updates.items()
-            },
-            "additions": [row["id"] for row in self.additions],
-            "unchanged": len(self.unchanged),
-            "not_in_import": self.not_in_import,
-            "problems": self.problems,
-        }
-
-    def lines(self) -> Iterable[str]:
-        """A human-readable description, one line each."""
-        from finder.corrections import printable  # noqa: PLC0415
-
-        for office, cols in self.updates.items():
-            yield printable(f"update {office}:")
-            for col, (old, new) in cols.items():
-                yield printable(f"    {col}: {old!r} → {new!r}")
-        for row in self.additions:
-            yield printable(f"add {row['id']}: {row.get('name', '')}")
-        yield f"{len(self.unchanged)} office(s) unchanged"
-        if self.not_in_import:
-            count = len(self.not_in_import)
-            yield f"{count} office(s) of the directory are not in the import (left unchanged)"
-        for problem in self.problems:
-            yield printable(f"problem: {problem}")
-
-
-def plan_import(
-    incoming: Sequence[Mapping[str, str]], header: Sequence[str], current: Sequence[Mapping[str, str]]
-) -> ImportPlan:
-    """Compare imported rows with the directory and check that the result would be valid.
-
-    Parameters
-    ----------
-    incoming
-        Rows read by :func:`read_import`.
-    header, current
-        The directory (:func:`finder.corrections.current_rows`).
-
-    Returns
-    -------
-    ImportPlan
-    """
-    from finder.corrections import check_rows  # noqa: PLC0415
-
-    plan = ImportPlan()
-    by_id = {row["id"]: row for row in current}
-    seen: set[str] = set()
-    for row in incoming:
-        office_id = row.get("id", "")
-        if office_id in seen:
-            plan.problems.append(f"office {office_id}: appears more than once in the import")
-            continue
-        seen.add(office_id)
-        old = by_id.get(office_id)
-        if old is None:
-            plan.additions.append({column: row.get(column, "") for column in header})
-            continue
-        changes = {
-            column: (old.get(column, ""), row.get(column, ""))
-            for column in header
-            if column != "id" and not same_value(column, old.get(column, ""), row.get(column, ""))
-        }
-        if changes:
-            plan.updates[office_id] = changes
-        else:
-            plan.unchanged.append(office_id)
-    plan.not_in_import = [row["id"] for row in current if row["id"] not in seen]
-    if not plan.problems and not plan.empty:
-        result = []
-        for row in current:
-            new = dict(row)
-            new.update({col: value for col, (_, value) in plan.updates.get(row["id"], {}).items()})
-            result.append(new)
-        result.extend(plan.additions)
-        plan.problems.extend(check_rows(header, result))
-    return plan
-
-
-def apply_import(plan: ImportPlan, editor: Any, *, by: str, reason: str) -> list[Any]:
-    """Apply a plan through a :class:`finder.corrections.DirectoryEditor` (one atomic write).
-
-    Raises
-    ------
-    finder.corrections.CorrectionError
-        If the plan has problems or the directory changed in a way that makes it invalid.
-    """
-    from finder.corrections import CorrectionError  # noqa: PLC0415
-
-    if plan.problems:
-        msg = "the import has problems; nothing was changed: " + "; ".join(plan.problems[:5])
-        raise CorrectionError(msg)
-    updates = {office: {col: new for col, (_, new) in cols.items()} for office, cols in plan.updates.items()}
-    return editor.apply_many(updates, plan.additions, by=by, reason=reason, action="import")
-
-
-# --------------------------------------------------------------------------------------------------
-# Command line: finder export, finder import
-
-
-def _settings_for(args: argparse.Namespace) -> _settings.Settings:
-    settings = _settings.load()
-    if getattr(args, "data_dir", None):
-        settings = settings.with_(data_dir=Path(args.data_dir))
-    return settings
-
-
-def _cmd_export(args: argparse.Namespace) -> int:
-    from finder import corrections  # noqa: PLC0415
-
-    settings = _settings_for(args)
-    _, rows = corrections.current_rows(settings)
-    output = Path(args.output)
-    summary: dict[str, Any] = {"format": args.format, "offices": len(rows)}
-    if args.format == "hsds":
-        summary["written"] = [str(p) for p in export_hsds(rows, output)]
-    else:
-        from finder import gis_export  # noqa: PLC0415 - geopandas only when needed
-
-        path, count = gis_export.export(rows, output, args.format)
-        summary.update(written=[str(path)], features=count, without_location=len(rows) - count)
-    sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    return 0
-
-
-def _cmd_import(args: argparse.Namespace) -> int:
-    import getpass  # noqa: PLC0415
-
-    from finder import corrections  # noqa: PLC0415
-
-    try:
-        incoming = read_import(args.path)
-    except HsdsError as exc:
-        sys.stderr.write(corrections.printable(f"error: {exc}") + "\n")
-        return 1
-    settings = _settings_for(args)
-    store = None if args.dry_run else corrections.CorrectionStore(args.db)
-    header, current = corrections.current_rows(settings, store)
-    plan = plan_import(incoming, header, current)
-    if args.json:
-        sys.stdout.write(
-            json.dumps({"dry_run": args.dry_run, **plan.to_json()}, ensure_ascii=False, indent=2)
-        )
-        sys.stdout.write("\n")
-    else:
-        for line in plan.lines():
-            sys.stdout.write(line + "\n")
-    if plan.problems:
-        sys.stderr.write("nothing was changed: the result would not be a valid directory\n")
-        return 1
-    if args.dry_run or plan.empty:
-        if not args.json:
-            sys.stderr.write("dry run: nothing was changed\n" if args.dry_run else "nothing to change\n")
-        return 0
-    assert store is not None
-    editor = corrections.DirectoryEditor(store, Path(settings.data_dir) / "offices.csv")
-    by = args.by or getpass.getuser()
-    changes = apply_import(plan, editor, by=by, reason=args.reason or f"import of {Path(args.path).name}")
-    if not args.json:
-        ids = ", ".join(f"#{c.id}" for c in changes)
-        sys.stderr.write(
-            f"applied: {len(changes)} office(s) changed (revert with finder review revert; {ids})\n"
-        )
-    return 0
-
-
-def register_cli(sub: argparse._SubParsersAction) -> None:
-    """Add ``finder export`` (HSDS, GeoJSON, GeoPackage) and ``finder import``."""
-    p = sub.add_parser("export", help="write the directory as HSDS 3 JSON, GeoJSON or GeoPackage")
-    p.add_argument("--format", choices=("hsds", "geojson", "gpkg"), required=True)
-    p.add_argument("--output", required=True, help="a folder (hsds) or a file (geojson, gpkg)")
-    p.add_argument("--data-dir")
-    p.set_defaults(func=_cmd_export)
-
-    p = sub.add_parser("import", help="import an HSDS export folder or an offices CSV (shows changes first)")
-    p.add_argument(
-        "path", help="a folder written by 'finder export --format hsds', its services.json, or a CSV"
-    )
-    p.add_argument("--dry-run", action="store_true", help="only print what would change")
-    p.add_argument("--by", help="your name for the history (default: the login name)")
-    p.add_argument("--reason", help="why (recorded with each change)")
-    p.add_argument("--db", help="corrections database (for the change history)")
-    p.add_argument("--data-dir")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_cmd_import)

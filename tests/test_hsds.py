@@ -1,4 +1,4 @@
-"""Tests of finder.hsds (HSDS 3 export/import, opening hours) and finder.gis_export (GeoJSON, GeoPackage).
+"""Tests of finder.hsds (HSDS 3 export and reading), finder.import_plan, finder.opening_hours, finder.gis_export.
 
 No Python package ships the HSDS 3 JSON schemas, so the export is checked against the required fields and
 value rules of HSDS 3.x written out here (ids are UUIDs; service: id, name, status ∈ enum; organization:
@@ -25,6 +25,9 @@ from hypothesis import strategies as st
 from finder import corrections, gis_export, hsds
 from finder.corrections import CorrectionStore, DirectoryEditor
 from finder.directory import OFFICE_COLUMNS, load_offices
+from finder.errors import HsdsError
+from finder.import_plan import plan_import, read_import
+from finder.opening_hours import parse_opening_hours
 
 REPO = Path(__file__).resolve().parent.parent
 HH_MM = re.compile(r"([01][0-9]|2[0-4]):[0-5][0-9]")
@@ -146,17 +149,17 @@ def directory(tmp_path) -> Path:
     ],
 )  # fmt: skip
 def test_parse_opening_hours(text, expected):
-    got = [(r["byday"], r["opens_at"], r["closes_at"]) for r in hsds.parse_opening_hours(text)]
+    got = [(r["byday"], r["opens_at"], r["closes_at"]) for r in parse_opening_hours(text)]
     assert got == expected
 
 
 def test_parse_opening_hours_keeps_a_trailing_note():
-    assert hsds.parse_opening_hours("Di 14-16 (im Einwohnermeldeamt)")[0]["notes"] == "im Einwohnermeldeamt"
+    assert parse_opening_hours("Di 14-16 (im Einwohnermeldeamt)")[0]["notes"] == "im Einwohnermeldeamt"
 
 
 @given(st.text(alphabet="MoDiMiDoFrSa 0123456789:-+,/u.und()Uhr;", max_size=60))
 def test_parse_opening_hours_never_fails(text):
-    for rule in hsds.parse_opening_hours(text):
+    for rule in parse_opening_hours(text):
         assert rule["opens_at"] < rule["closes_at"]
         assert HH_MM.fullmatch(rule["opens_at"]) and HH_MM.fullmatch(rule["closes_at"])
 
@@ -226,8 +229,8 @@ def test_export_accepts_a_dataframe(directory):
 def test_round_trip_changes_nothing(directory, tmp_path):
     header, rows = corrections.read_rows(directory / "offices.csv")
     hsds.export_hsds(rows, tmp_path / "out")
-    incoming = hsds.read_import(tmp_path / "out")
-    plan = hsds.plan_import(incoming, header, rows)
+    incoming = read_import(tmp_path / "out")
+    plan = plan_import(incoming, header, rows)
     assert plan.empty and plan.problems == [] and sorted(plan.unchanged) == sorted(r["id"] for r in rows)
 
 
@@ -298,7 +301,7 @@ def test_equivalent_values_are_not_changes(directory):
     incoming = [dict(r) for r in rows]
     incoming[0]["lat"] = "51.34"  # the same number
     incoming[0]["phone"] = "0341 1; 0341 2"  # the same list
-    assert hsds.plan_import(incoming, header, rows).empty
+    assert plan_import(incoming, header, rows).empty
 
 
 @pytest.mark.parametrize(
@@ -325,8 +328,8 @@ def test_equivalent_values_are_not_changes(directory):
 def test_bad_hsds_input_gives_clear_errors(tmp_path, content, message):
     path = tmp_path / "services.json"
     path.write_bytes(content)
-    with pytest.raises(hsds.HsdsError, match=message):
-        hsds.read_import(path)
+    with pytest.raises(HsdsError, match=message):
+        read_import(path)
 
 
 def test_bad_csv_input_gives_clear_errors(tmp_path, directory, capsys):
@@ -389,6 +392,13 @@ def test_geopackage_export(directory, tmp_path):
         "postcode or town centre"
         in pyogrio.read_info(tmp_path / "o.gpkg", layer="offices")["layer_metadata"]["DESCRIPTION"]
     )
+
+
+def test_geopackage_without_suffix_gets_one(directory, tmp_path, recwarn):
+    path, count = gis_export.export(load_offices(directory / "offices.csv"), tmp_path / "offices", "gpkg")
+    assert path == tmp_path / "offices.gpkg" and path.is_file() and count == 1
+    assert not (tmp_path / "offices").exists()
+    assert not [w for w in recwarn if "extension" in str(w.message)]  # GDAL's warning about the name
 
 
 def test_gis_export_cli(directory, tmp_path, capsys):

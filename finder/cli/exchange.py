@@ -1,7 +1,93 @@
-"""Temporary: the sub-commands still registered by ``finder.hsds`` (being moved here)."""
+"""``finder export`` and ``finder import``: the directory as HSDS 3, GeoJSON or GeoPackage, and back."""
 
-from finder import hsds
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+from typing import Any
+
+from finder import corrections, gis_export, hsds
+from finder import settings as _settings
+from finder.cli._output import EXIT_NOT_FOUND, EXIT_OK, fail, print_json
+from finder.errors import HsdsError
+from finder.import_plan import apply_import, plan_import, read_import
+from finder.rules import escape_controls
+
+#: Formats of ``finder export``: HSDS writes a folder, the GIS formats one file.
+EXPORT_FORMATS = ("hsds", *gis_export.FORMATS)
 
 
-def register(sub):  # noqa: D103
-    hsds.register_cli(sub)
+def _settings_of(args: argparse.Namespace) -> _settings.Settings:
+    settings = _settings.load()
+    return settings.with_(data_dir=Path(args.data_dir)) if args.data_dir else settings
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the directory (with database edits, if that is the target) and print what was written."""
+    _, rows = corrections.current_rows(_settings_of(args))
+    output = Path(args.output)
+    summary: dict[str, Any] = {"format": args.format, "offices": len(rows)}
+    if args.format == "hsds":
+        summary["written"] = [str(p) for p in hsds.export_hsds(rows, output)]
+    else:
+        path, count = gis_export.export(rows, output, args.format)
+        summary.update(written=[str(path)], features=count, without_location=len(rows) - count)
+    print_json(summary)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Show what an import would change; unless ``--dry-run``, apply it (recorded and revertible)."""
+    try:
+        incoming = read_import(args.path)
+    except HsdsError as exc:
+        return fail(args, escape_controls(str(exc)), EXIT_NOT_FOUND)
+    settings = _settings_of(args)
+    store = None if args.dry_run else corrections.CorrectionStore(args.db)
+    header, current = corrections.current_rows(settings, store)
+    plan = plan_import(incoming, header, current)
+    if args.json:
+        print_json({"dry_run": args.dry_run, **plan.to_json()})
+    else:
+        for line in plan.lines():
+            sys.stdout.write(line + "\n")
+    if plan.problems:
+        sys.stderr.write("nothing was changed: the result would not be a valid directory\n")
+        return EXIT_NOT_FOUND
+    if args.dry_run or plan.empty:
+        if not args.json:
+            sys.stderr.write("dry run: nothing was changed\n" if args.dry_run else "nothing to change\n")
+        return EXIT_OK
+    assert store is not None
+    editor = corrections.DirectoryEditor(store, Path(settings.data_dir) / "offices.csv")
+    by = args.by or getpass.getuser()
+    changes = apply_import(plan, editor, by=by, reason=args.reason or f"import of {Path(args.path).name}")
+    if not args.json:
+        ids = ", ".join(f"#{c.id}" for c in changes)
+        sys.stderr.write(
+            f"applied: {len(changes)} office(s) changed (revert with finder review revert; {ids})\n"
+        )
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``finder export`` (HSDS, GeoJSON, GeoPackage) and ``finder import``."""
+    p = sub.add_parser("export", help="write the directory as HSDS 3 JSON, GeoJSON or GeoPackage")
+    p.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    p.add_argument("--output", required=True, help="a folder (hsds) or a file (geojson, gpkg)")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="import an HSDS export folder or an offices CSV (shows changes first)")
+    p.add_argument(
+        "path", help="a folder written by 'finder export --format hsds', its services.json, or a CSV"
+    )
+    p.add_argument("--dry-run", action="store_true", help="only print what would change")
+    p.add_argument("--by", help="your name for the history (default: the login name)")
+    p.add_argument("--reason", help="why (recorded with each change)")
+    p.add_argument("--db", help="corrections database (for the change history)")
+    p.add_argument("--data-dir")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import)
