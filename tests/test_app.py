@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from finder import i18n
 from finder.core import Finder
-from finder.share import parse_params
+from finder.urlstate import parse_params
 from ui.resources import map_click_action
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

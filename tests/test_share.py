@@ -1,215 +1,21 @@
-"""URL state, QR codes, office facts and the printable handout (finder.share)."""
+"""QR codes, office facts and the printable handout (finder.share); the URL state is in test_urlstate.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from finder import i18n
 from finder.core import Place
-from finder.share import (
-    DEFAULT_LIMIT,
-    ISO_639_1,
-    PARAM_NAMES,
-    ViewState,
-    format_at,
-    handout_html,
-    office_card,
-    parse_at,
-    parse_params,
-    qr_png,
-    qr_svg,
-    share_url,
-    static_map_svg,
-    tel_href,
-    to_params,
-)
-from finder.vocab import KINDS, TOPICS
+from finder.share import handout_html, office_card, qr_png, qr_svg, static_map_svg, tel_href
 
 TODAY = dt.date(2026, 11, 28)
-
-
-# ------------------------------------------------------------------------------------------ parsing
-
-
-def test_empty_mapping_gives_defaults() -> None:
-    assert parse_params({}) == (ViewState(), [])
-    assert to_params(ViewState()) == {}
-
-
-def test_full_set_of_parameters() -> None:
-    state, invalid = parse_params(
-        {
-            "lang": "uk",
-            "q": "  Дрезден  ",
-            "at": "51.050891,13.738320",
-            "topic": "asylum, work",
-            "language": "AR;fa",
-            "kind": "mbe,jmd",
-            "age": "19",
-            "radius": "7.5",
-            "limit": "5",
-            "office": "mbe-caritas-dresden",
-        }
-    )
-    assert invalid == []
-    assert state == ViewState(
-        lang="uk",
-        q="Дрезден",
-        at=(51.05089, 13.73832),
-        topics=("asylum", "work"),
-        languages=("ar", "fa"),
-        kinds=("MBE", "JMD"),
-        age=19,
-        radius=7.5,
-        limit=5,
-        office="mbe-caritas-dresden",
-    )
-
-
-def test_invalid_values_fall_back_and_are_named_in_order() -> None:
-    state, invalid = parse_params(
-        {
-            "office": "<script>",
-            "age": "-3",
-            "lang": "klingon",
-            "radius": "0",
-            "limit": "500",
-            "at": "91,13",
-            "topic": "asylum,nonsense",
-            "q": "x" * 201,
-        }
-    )
-    assert invalid == ["lang", "q", "at", "topic", "age", "radius", "limit", "office"]
-    assert state == ViewState(topics=("asylum",))
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("age", "1e3"),
-        ("age", "٣٠"),  # Arabic-Indic digits are not accepted as a number
-        ("age", "121"),
-        ("radius", "nan"),
-        ("radius", "inf"),
-        ("radius", "501"),
-        ("limit", "0"),
-        ("at", "51.0"),
-        ("at", "nan,13"),
-        ("at", "51,13,1"),
-        ("q", "Dres\x00den"),
-        ("office", "Mbe Dresden"),
-        ("language", "xx"),
-        ("kind", "FOO"),
-    ],
-)
-def test_single_invalid_values(name: str, value: str) -> None:
-    state, invalid = parse_params({name: value})
-    assert invalid == [name]
-    assert to_params(state) == {}
-
-
-def test_unknown_names_and_non_text_are_ignored_quietly() -> None:
-    state, invalid = parse_params({"fbclid": "abc", 3: "x", "utm_source": ["a", "b"]})
-    assert (state, invalid) == (ViewState(), [])
-    state, invalid = parse_params({"age": 12, "q": None})  # not text: invalid, no exception
-    assert state == ViewState()
-    assert invalid == ["q", "age"]
-
-
-def test_repeated_parameters() -> None:
-    # Comma lists join repeated values; single values take the last one (as st.query_params does).
-    state, invalid = parse_params({"topic": ["asylum", "work,asylum"], "age": ["12", "30"]})
-    assert state.topics == ("asylum", "work")
-    assert state.age == 30
-    assert invalid == []
-
-
-def test_at_helpers() -> None:
-    assert parse_at(" 51.1 , 13.2 ") == (51.1, 13.2)
-    assert parse_at("abc") is None
-    assert format_at((51.05089, 13.7)) == "51.05089,13.7"
-    assert format_at((-0.0, 0.0)) in ("-0,0", "0,0")
-
-
-def test_to_params_omits_defaults_and_orders_names() -> None:
-    params = to_params(ViewState(lang="de", limit=DEFAULT_LIMIT, radius=25.0, topics=("work",)))
-    assert params == {"lang": "de", "topic": "work", "radius": "25"}
-    assert list(params) == [n for n in PARAM_NAMES if n in params]
-
-
-# A strategy for normalised states (what parse_params returns).
-def _unique(elements: tuple[str, ...] | list[str]) -> st.SearchStrategy[tuple[str, ...]]:
-    return st.lists(st.sampled_from(sorted(elements)), unique=True, max_size=4).map(tuple)
-
-
-_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Zs")) | st.just(" "), max_size=40
-).map(lambda s: " ".join(s.split()))
-_coord = st.tuples(
-    st.floats(-90, 90, allow_nan=False).map(lambda x: round(x, 5) + 0.0),
-    st.floats(-180, 180, allow_nan=False).map(lambda x: round(x, 5) + 0.0),
-)
-states = st.builds(
-    ViewState,
-    lang=st.none() | st.sampled_from(sorted(i18n.LANGUAGES)),
-    q=_text,
-    at=st.none() | _coord,
-    topics=_unique(TOPICS),
-    languages=_unique(sorted(ISO_639_1)),
-    kinds=_unique(KINDS),
-    age=st.none() | st.integers(0, 120),
-    radius=st.none() | st.integers(1, 5000).map(lambda x: x / 10),
-    limit=st.integers(1, 50),
-    office=st.none() | st.from_regex(r"[a-z0-9][a-z0-9-]{0,30}", fullmatch=True),
-)
-
-
-@given(states)
-@settings(max_examples=300, deadline=None)
-def test_round_trip(state: ViewState) -> None:
-    assert parse_params(to_params(state)) == (state, [])
-
-
-@given(states)
-@settings(max_examples=100, deadline=None)
-def test_share_url_round_trip(state: ViewState) -> None:
-    url = share_url("https://finder.example/app?old=1#frag", state)
-    parts = urlsplit(url)
-    assert (parts.scheme, parts.netloc, parts.path, parts.fragment) == ("https", "finder.example", "/app", "")
-    params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-    assert parse_params(params) == (state, [])
-
-
-_values = st.text(max_size=30) | st.lists(st.text(max_size=10), max_size=3) | st.integers() | st.none()
-
-
-@given(st.dictionaries(st.sampled_from([*PARAM_NAMES, "x"]) | st.text(max_size=8), _values, max_size=12))
-@settings(max_examples=300, deadline=None)
-def test_arbitrary_parameters_never_raise(mapping: dict) -> None:
-    state, invalid = parse_params(mapping)
-    assert set(invalid) <= set(PARAM_NAMES)
-    # Whatever came in, the result is a clean state that survives a round trip.
-    assert parse_params(to_params(state)) == (state, [])
-
-
-def test_share_url_keeps_commas_and_encodes_the_rest() -> None:
-    url = share_url(
-        "http://localhost:8501/", ViewState(lang="ar", q="لايبزيغ & Co", topics=("asylum", "work"))
-    )
-    assert url.startswith("http://localhost:8501/?lang=ar&q=")
-    assert "topic=asylum,work" in url
-    assert " " not in url
-    assert "&Co" not in url
 
 
 # ------------------------------------------------------------------------------------------ QR codes

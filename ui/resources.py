@@ -1,7 +1,7 @@
 """Shared resources and small helpers of the Streamlit pages.
 
 Loaded data are cached once per process (``st.cache_resource``); the view state (what the find page
-shows, see :class:`finder.share.ViewState`) lives in ``st.session_state["view"]`` and is read from the URL
+shows, see :class:`finder.urlstate.ViewState`) lives in ``st.session_state["view"]`` and is read from the URL
 once per session, so it survives page switches (Streamlit clears the query string and forgets the state
 of widgets that are not drawn).
 """
@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v2 as components_v2
 
-from finder import corrections, i18n, share
+from finder import corrections, i18n, urlstate
 from finder.assets import install_static_assets
 from finder.core import Finder
 from finder.map import load_districts, offices_at
@@ -69,16 +69,16 @@ def browser_language() -> str:
     return i18n.resolve_language(locale)
 
 
-def ensure_view() -> share.ViewState:
+def ensure_view() -> urlstate.ViewState:
     """The current view; on the first run of a session it is read from the URL.
 
     Invalid URL parameters are dropped; their names are kept in ``BOOT_NOTICE_KEY`` so the page can say
     so once (until the view changes).
     """
     view = st.session_state.get(VIEW_KEY)
-    if isinstance(view, share.ViewState):
+    if isinstance(view, urlstate.ViewState):
         return view
-    state, invalid = share.parse_params(st.query_params.to_dict())
+    state, invalid = urlstate.parse_params(st.query_params.to_dict())
     if state.lang is None:
         state = dataclasses.replace(state, lang=browser_language())
     st.session_state[VIEW_KEY] = state
@@ -86,7 +86,7 @@ def ensure_view() -> share.ViewState:
     return state
 
 
-def set_view(**changes: Any) -> share.ViewState:
+def set_view(**changes: Any) -> urlstate.ViewState:
     """Change fields of the view (safe inside widget callbacks)."""
     view = dataclasses.replace(ensure_view(), **changes)
     st.session_state[VIEW_KEY] = view
@@ -149,7 +149,7 @@ def map_click_action(
             return ("office", following)
     if isinstance(clicked, dict) and clicked != handled.get("clicked"):
         handled["clicked"] = clicked
-        at = share.parse_at(f"{clicked.get('lat')},{clicked.get('lng')}")
+        at = urlstate.parse_at(f"{clicked.get('lat')},{clicked.get('lng')}")
         if at is not None:
             return ("place", at)
     return None

@@ -1,7 +1,7 @@
 """Find help: where am I, what do I need → the nearest offices as a list and a map, shareable.
 
 The page only arranges widgets and output; searching, geocoding, URL state and the map are the
-``finder`` package's. Everything the person chooses lives in the view state (``finder.share.ViewState``),
+``finder`` package's. Everything the person chooses lives in the view state (``finder.urlstate.ViewState``),
 which is mirrored into the URL at the end of every run.
 
 Stable widget keys (for tests and links): ``ui_lang``, ``place_text`` (in form ``where_form``, submit
@@ -23,10 +23,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from finder import i18n, share
+from finder import i18n, share, urlstate
 from finder.core import Finder, LocateError, Place
 from finder.map import build_map, map_payload_bytes
-from finder.vocab import KINDS, TOPICS
+from finder.rules import MAX_AGE, MAX_LIMIT, MAX_QUERY_LENGTH
+from finder.vocab import ISO_639_1, KINDS, TOPICS
 from ui import cards
 from ui import resources as res
 
@@ -90,7 +91,7 @@ def _choose_place(*, q: str = "", at: tuple[float, float] | None = None) -> None
 
 
 def _on_place_submit() -> None:
-    text = " ".join(str(st.session_state.get("place_text") or "").split())[: share.MAX_QUERY_LENGTH]
+    text = " ".join(str(st.session_state.get("place_text") or "").split())[:MAX_QUERY_LENGTH]
     topic = _topic_typed_as_place(text)
     if topic is None:
         _choose_place(q=text)
@@ -116,12 +117,12 @@ def _on_place_pick() -> None:
     candidates = st.session_state.get(CANDIDATES_KEY) or []
     if isinstance(choice, int) and 0 <= choice < len(candidates):
         label, lat, lon = candidates[choice]
-        _choose_place(q=label, at=share.parse_at(f"{lat},{lon}"))
+        _choose_place(q=label, at=urlstate.parse_at(f"{lat},{lon}"))
 
 
 def _on_located() -> None:
     value = (st.session_state.get("geolocate") or {}).get("located") or {}
-    at = share.parse_at(f"{value.get('lat')},{value.get('lon')}") if isinstance(value, dict) else None
+    at = urlstate.parse_at(f"{value.get('lat')},{value.get('lon')}") if isinstance(value, dict) else None
     at = _coarse(at)
     if at is None:
         st.session_state[GEO_MESSAGE_KEY] = "find.locate_failed"
@@ -136,12 +137,12 @@ def _on_locate_failed() -> None:
 
 def distance_choice(radius: float | None, limit: int) -> str:
     """The "Distance" option for a radius and a limit (``"25:50"``, ``":10"``)."""
-    return f"{share.format_radius(radius) if radius is not None else ''}:{limit}"
+    return f"{urlstate.format_radius(radius) if radius is not None else ''}:{limit}"
 
 
 def parse_distance_choice(choice: object) -> tuple[float | None, int]:
     """(radius, limit) of a "Distance" option; anything unexpected gives the defaults."""
-    state, _ = share.parse_params(dict(zip(("radius", "limit"), str(choice).split(":"), strict=False)))
+    state, _ = urlstate.parse_params(dict(zip(("radius", "limit"), str(choice).split(":"), strict=False)))
     return state.radius, state.limit
 
 
@@ -160,7 +161,7 @@ def _on_filter_change() -> None:
 def _on_reset_filters() -> None:
     for key, value in FILTER_DEFAULTS.items():
         st.session_state[key] = value
-    st.session_state["distance"] = distance_choice(None, share.DEFAULT_LIMIT)
+    st.session_state["distance"] = distance_choice(None, urlstate.DEFAULT_LIMIT)
     _on_filter_change()
 
 
@@ -194,13 +195,13 @@ def _saxony_first(place: Place) -> tuple[Place, list[Place]]:
     return candidates[0], candidates[1:]
 
 
-def resolve_place(finder: Finder, view: share.ViewState) -> tuple[Place | None, list[Place], str | None]:
+def resolve_place(finder: Finder, view: urlstate.ViewState) -> tuple[Place | None, list[Place], str | None]:
     """The person's place, other candidates for ambiguous text, and a message if nothing was found."""
     if view.at is not None:
         try:
             place = finder.place_at(*view.at)
         except LocateError:
-            return None, [], t("results.not_found", query=share.format_at(view.at))
+            return None, [], t("results.not_found", query=urlstate.format_at(view.at))
         if view.q:
             place = dataclasses.replace(place, label=view.q, query=view.q)
         return place, [], None
@@ -218,7 +219,7 @@ def resolve_place(finder: Finder, view: share.ViewState) -> tuple[Place | None, 
 # Rendering helpers
 
 
-def _seed_widgets(view: share.ViewState) -> None:
+def _seed_widgets(view: urlstate.ViewState) -> None:
     """Give the widgets the view's values when they are (re)created (first run, back from another page)."""
     seeds: dict[str, object] = {
         "place_text": view.q,
@@ -239,14 +240,14 @@ def _distance_label(choice: str, lang: str) -> str:
     if radius is not None:
         km = i18n.format_number(radius, lang, 1 if radius % 1 else 0)
         parts.append(i18n.t("find.distance_within", lang, km=km))
-    if radius is None or limit != share.MAX_LIMIT:
+    if radius is None or limit != MAX_LIMIT:
         parts.append(i18n.t("find.distance_nearest", lang, n=limit))
     return ", ".join(parts)
 
 
 def _language_options(finder: Finder, lang: str) -> list[str]:
     in_data = {c for cell in finder.offices["languages"] for c in str(cell).split(";") if c}
-    codes = (in_data | set(EXTRA_LANGUAGES)) & share.ISO_639_1
+    codes = (in_data | set(EXTRA_LANGUAGES)) & ISO_639_1
     return sorted(codes, key=lambda c: i18n.language_name(c, lang).casefold())
 
 
@@ -312,7 +313,7 @@ def _map_labels(lang: str) -> dict[str, str]:
     return labels
 
 
-def render_map(map_frame: pd.DataFrame, place: Place | None, view: share.ViewState) -> None:
+def render_map(map_frame: pd.DataFrame, place: Place | None, view: urlstate.ViewState) -> None:
     """The map (same offices as the lists); a click sets the place or selects an office."""
     lang = res.current_lang()
     settings = res.get_finder().settings
@@ -369,11 +370,11 @@ def _handout(
 
 
 def render_share(
-    view: share.ViewState, place: Place | None, results: pd.DataFrame, responsible: pd.DataFrame
+    view: urlstate.ViewState, place: Place | None, results: pd.DataFrame, responsible: pd.DataFrame
 ) -> None:
     """Copy link, QR code and the printable handout."""
     lang = res.current_lang()
-    url = share.share_url(res.base_url(), view)
+    url = urlstate.share_url(res.base_url(), view)
     with st.expander(f"🔗 {t('share.button')}", key="share"):
         st.markdown(f"**{res.esc(t('share.copy_link'))}**")
         st.code(url, language=None, wrap_lines=True)
@@ -394,7 +395,7 @@ def render_share(
 # The page
 
 
-def _notices(view: share.ViewState, finder: Finder) -> share.ViewState:
+def _notices(view: urlstate.ViewState, finder: Finder) -> urlstate.ViewState:
     boot_view, invalid = st.session_state.get(res.BOOT_NOTICE_KEY) or (None, [])
     if view.office and view.office not in set(finder.offices["id"]):
         invalid = [*invalid, "office"]
@@ -415,7 +416,7 @@ def where_section(place: Place | None, candidates: list[Place], error: str | Non
             key="place_text",
             placeholder=t("find.where_placeholder"),
             help=t("find.where_help"),
-            max_chars=share.MAX_QUERY_LENGTH,
+            max_chars=MAX_QUERY_LENGTH,
             autocomplete="off",
         )
         cols[1].form_submit_button(
@@ -459,7 +460,7 @@ def where_section(place: Place | None, candidates: list[Place], error: str | Non
         )
 
 
-def filter_section(finder: Finder, view: share.ViewState) -> None:
+def filter_section(finder: Finder, view: urlstate.ViewState) -> None:
     """What do I need: topics, language, age, distance; kinds under "More filters"."""
     lang = res.current_lang()
     st.pills(
@@ -487,7 +488,7 @@ def filter_section(finder: Finder, view: share.ViewState) -> None:
     cols[1].number_input(
         f"{t('find.age_label')} ({t('find.optional')})",
         min_value=0,
-        max_value=share.MAX_AGE,
+        max_value=MAX_AGE,
         step=1,
         value=None,
         key="age",
@@ -603,7 +604,7 @@ def main() -> None:
     st.caption(t("results.statewide_note"))
     render_cards(statewide, "statewide", place=place, selected=view.office, columns=2)
 
-    res.write_url(share.to_params(view))
+    res.write_url(urlstate.to_params(view))
     st.session_state["_perf_ms"] = round((time.perf_counter() - started) * 1000, 1)
 
 
