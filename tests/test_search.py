@@ -79,6 +79,16 @@ def test_kind_limit_and_radius(tiny):
     assert (within["distance_km"] <= 20).all()
 
 
+def test_radius_includes_an_office_at_exactly_that_distance(tiny):
+    # "within radius_km" includes the boundary: the radius is the office's own distance, to the bit.
+    position = list(tiny.ids).index("b-mid-unstated")
+    exact = float(geodesic_km(*DRESDEN, tiny.lat[[position]], tiny.lon[[position]])[0])
+    at_boundary = ids(nearest(tiny, *DRESDEN, Query(topics=("asylum",), radius_km=exact)))
+    assert at_boundary == ["d-near-ru", "a-near-ar", "b-mid-unstated"]
+    just_short = ids(nearest(tiny, *DRESDEN, Query(topics=("asylum",), radius_km=np.nextafter(exact, 0.0))))
+    assert just_short == ["d-near-ru", "a-near-ar"]
+
+
 def test_statewide_and_unplaced_are_not_in_distance_results(tiny):
     got = ids(nearest(tiny, *DRESDEN, Query(limit=100)))
     assert "g-online" not in got
