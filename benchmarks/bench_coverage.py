@@ -19,7 +19,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from finder import coverage
 from finder.coverage import (
     E2SFCA_STEPS,
     Coverage,
@@ -28,6 +27,7 @@ from finder.coverage import (
     e2sfca,
     grid_cells,
     project,
+    projected_outline,
     saxony_grid,
 )
 
@@ -97,7 +97,7 @@ def main() -> None:
     print(f"offices with a place: {len(supply)}; population points: {len(cov.population)}")
     print(f"{'task':44} {'fast (s)':>10} {'naive (s)':>11} {'ratio':>8}  check")
 
-    outline = coverage._outline_projected(cov.data_dir)
+    outline = projected_outline(cov.data_dir)
     for cell_m in (1000.0, 250.0):
         t_grid, grid = timed(lambda c=cell_m: grid_cells(outline, c), repeat=3)
         saxony_grid(cell_m, cov.data_dir)  # warm the cache the app uses

@@ -29,6 +29,7 @@ from finder.coverage import (
     e2sfca,
     gap_places,
     grid_cells,
+    lonlat_array,
     matching_offices,
     nearest_xy,
     parse_what_if,
@@ -114,7 +115,7 @@ def test_projection_round_trip_and_straight_line_matches_geodesic():
 
 
 def test_nearest_distances_in_tiny_layout():
-    dist, idx = StraightLine().nearest(coverage._points(tiny_points()), coverage._points(tiny_supply()))
+    dist, idx = StraightLine().nearest(lonlat_array(tiny_points()), lonlat_array(tiny_supply()))
     assert dist == pytest.approx([5.0, 15.0, 29.0], abs=1e-6)
     assert idx[0] == 0  # P1 → A
     assert idx[2] == 1  # P3 → B
@@ -259,7 +260,7 @@ def test_custom_cost_matrix_is_used():
         return StraightLine().matrix(origins, destinations) * 3
 
     cost = CostMatrix(slow, name="test", unit="min", label="test minutes", chunk=2)
-    dist, idx = cost.nearest(coverage._points(tiny_points()), coverage._points(tiny_supply()))
+    dist, idx = cost.nearest(lonlat_array(tiny_points()), lonlat_array(tiny_supply()))
     assert dist == pytest.approx([15.0, 45.0, 87.0], abs=1e-5)
     assert list(idx) == [0, 0, 1] or list(idx) == [0, 1, 1]  # P2 is equidistant
     assert isinstance(coverage.as_cost(slow), CostMatrix)
@@ -435,7 +436,7 @@ def test_population_points_add_up_to_district_totals(cov, asylum):
 
 def test_e2sfca_hands_out_all_supply_in_reach(asylum):
     pts, supply = asylum.points, asylum.supply
-    in_reach = (StraightLine().matrix(coverage._points(supply), coverage._points(pts)) <= 30).any(axis=1)
+    in_reach = (StraightLine().matrix(lonlat_array(supply), lonlat_array(pts)) <= 30).any(axis=1)
     assert (pts["residents"] * pts["e2sfca_per_100k"]).sum() / 100_000 == pytest.approx(in_reach.sum())
     assert (pts["e2sfca_per_100k"] >= 0).all()
 

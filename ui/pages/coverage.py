@@ -34,6 +34,7 @@ from finder.coverage import (
     DistanceSurface,
     WhatIf,
 )
+from finder.coverage.export import write_layers
 from finder.vocab import KINDS, TOPICS
 from ui import resources
 
@@ -367,8 +368,6 @@ def _report_and_surface(
 @st.cache_data(show_spinner=False, max_entries=16)
 def geopackage_bytes(filters: Filters, what_if: tuple[tuple[str, float, float, str], ...], km: int) -> bytes:
     """The layers of the analysis as a GeoPackage file's bytes."""
-    from finder._export_layers import write_layers  # noqa: PLC0415
-
     report, surface = _report_and_surface(filters, what_if, km, gap_limit=50)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "coverage.gpkg"
