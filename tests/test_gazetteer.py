@@ -79,6 +79,15 @@ def test_street_with_postcode_is_postcode_precision_not_street(gaz):
     assert loc.raw["district"] == "Dresden"
 
 
+@pytest.mark.parametrize("query", ["99999 Dresden", "Dresden, 99999", "Ostra-Allee 11, 99999 Dresden"])
+def test_unknown_postcode_falls_back_to_the_town(gaz, query):
+    # An outdated or mistyped postcode next to a town still finds the town (99999 is no German postcode).
+    assert not gaz.search("99999")
+    loc = gaz.geocode(query)
+    assert loc is not None
+    assert (loc.raw["name"], loc.raw["precision"], loc.raw["district"]) == ("Dresden", "place", "Dresden")
+
+
 def test_street_and_town_without_postcode_is_the_town(gaz):
     loc = gaz.geocode("Bahnhofstraße 5, Plauen")
     assert loc.raw["precision"] == "place"
