@@ -28,14 +28,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
-from folium.template import Template
 
 from finder import i18n
+from finder._map_templates import CLUSTER_ICON_JS, Attribution, FitBounds, HtmlControl, MapStyle, OpenPopup
+from finder._values import contact_items
 from finder._values import finite_float as _float
 from finder._values import tel_href as _tel_href
 from finder._values import text as _text
 from finder.assets import asset_urls as _default_asset_urls
+from finder.distance import geodesic_km
 from finder.vocab import KINDS
 
 #: Marker colour per office kind. Paul Tol's "muted" qualitative scheme (designed to stay distinguishable
@@ -91,7 +92,6 @@ DEFAULT_LABELS: dict[str, str] = {
 
 # Offices are grouped into one marker when their coordinates agree to this many decimals (~1 m).
 _GROUP_DECIMALS = 5
-_EARTH_RADIUS_M = 6_371_008.8
 _REQUIRED_COLUMNS = ("id", "name", "kind", "lat", "lon")
 
 
@@ -123,14 +123,6 @@ def _fill_in(template: str, **values: str) -> str:
     return template
 
 
-def _distance_m(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Equirectangular distance in metres (accurate to well under a metre at the distances compared)."""
-    mean_lat = np.radians((lat1 + lat2) / 2)
-    dx = np.radians(lon2 - lon1) * np.cos(mean_lat)
-    dy = np.radians(lat2 - lat1)
-    return _EARTH_RADIUS_M * np.hypot(dx, dy)
-
-
 def _coordinates(offices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Return latitude and longitude arrays (NaN where missing, out of range or not a number)."""
     if "lat" not in offices.columns or "lon" not in offices.columns:
@@ -159,7 +151,7 @@ def _nearest(offices: pd.DataFrame, lat: object, lng: object, tolerance_m: float
     if click_lat is None or click_lng is None or offices.empty:
         return None
     lats, lons = _coordinates(offices)
-    distances = _distance_m(click_lat, click_lng, lats, lons)
+    distances = geodesic_km(click_lat, click_lng, lats, lons) * 1000.0  # metres
     distances[np.isnan(distances)] = np.inf
     best = int(np.argmin(distances))  # first of equally near offices, i.e. the one the marker shows first
     return best if distances[best] <= tolerance_m else None
@@ -375,7 +367,8 @@ def _fill(kinds: list[str]) -> str:
 def _swatch(fill: str, *, approximate: bool = False, size: int = 18, text: str = "") -> str:
     """Return the round marker symbol; approximate positions are hollow with a dashed outline.
 
-    The shared look is in the ``fm-dot`` CSS class (see ``_Style``); only size and fill are inline.
+    The shared look is in the ``fm-dot`` CSS class (see :class:`finder._map_templates.MapStyle`); only
+    size and fill are inline.
     """
     if approximate:
         return (
@@ -414,7 +407,7 @@ def _office_html(office: _Office, labels: Mapping[str, str]) -> str:
     address = "<br>".join(f"<bdi>{_esc(p)}</bdi>" for p in (office.street, place) if p)
     if address:
         parts.append(f"<div>{address}</div>")
-    phones = [p.strip() for p in office.phone.split(";") if p.strip()]
+    phones = contact_items(office.phone)
     links = []
     for phone in phones:
         href = _tel_href(phone)
@@ -474,165 +467,6 @@ def _legend_html(
     )
 
 
-# --------------------------------------------------------------------------------------------------
-# Custom folium elements (no external resources)
-# --------------------------------------------------------------------------------------------------
-
-
-class _HtmlControl(MacroElement):
-    """A Leaflet control holding static HTML (the legend).
-
-    It lives inside the map, so streamlit-folium shows it too (it drops HTML outside the map's div).
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
-            {{ this.get_name() }}.onAdd = function (map) {
-                var div = L.DomUtil.create("div", "finder-legend");
-                div.innerHTML = {{ this.html|tojson }};
-                // On narrow maps (phones) start folded, so the legend does not hide the markers.
-                var details = div.querySelector("details");
-                if (details && map.getSize().x < {{ this.fold_below_px|tojson }}) { details.open = false; }
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html_text: str, position: str, *, fold_below_px: int = 600) -> None:
-        super().__init__()
-        self._name = "HtmlControl"
-        self.html = html_text
-        self.position = position
-        self.fold_below_px = fold_below_px
-
-
-class _Attribution(MacroElement):
-    """Plain-text attribution; replaces Leaflet's default prefix, which is a link to leafletjs.com."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
-            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, text: str, prefix: str = "Leaflet") -> None:
-        super().__init__()
-        self._name = "Attribution"
-        self.text = _esc(text)
-        self.prefix = _esc(prefix)
-
-
-class _FitBounds(MacroElement):
-    """Like ``folium.FitBounds``, but not animated.
-
-    An animated zoom ends after the selected marker's popup has panned the map, and undoes that pan.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.fitBounds(
-                {{ this.bounds|tojson }},
-                {padding: [30, 30], maxZoom: {{ this.max_zoom|tojson }}, animate: false}
-            );
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, bounds: list[list[float]], max_zoom: int) -> None:
-        super().__init__()
-        self._name = "FitBounds"
-        self.bounds = bounds
-        self.max_zoom = max_zoom
-
-
-class _OpenPopup(MacroElement):
-    """Open a marker's popup once the marker is on the map."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            (function (marker) {
-                marker.openPopup();
-                // streamlit-folium links the stylesheets only after running this script, so the popup
-                // was laid out without Leaflet's CSS. Once that applies (the map container gets
-                // overflow: hidden), lay it out again so that auto-pan brings all of it into view.
-                var tries = 0;
-                var timer = setInterval(function () {
-                    tries += 1;
-                    var map = marker._map;
-                    if (!map || getComputedStyle(map.getContainer()).overflow === "hidden" || tries > 50) {
-                        clearInterval(timer);
-                        if (marker.isPopupOpen()) { marker.getPopup().update(); }
-                    }
-                }, 100);
-            })({{ this.marker.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, marker: folium.Marker) -> None:
-        super().__init__()
-        self._name = "OpenPopup"
-        self.marker = marker
-
-
-class _Style(MacroElement):
-    """Page CSS: background where there are no tiles, marker symbols, visible keyboard focus."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-            <style>
-                .leaflet-container { background: #e9eef2; }
-                .finder-marker { background: transparent; border: none; }
-                /* Leaflet left-aligns popups; "start" follows dir="rtl" */
-                .finder-popup { font-size: 0.875rem; line-height: 1.35; text-align: start; }
-                .fm-dot, .fm-origin { display: inline-flex; align-items: center; justify-content: center;
-                    box-sizing: border-box; border-radius: 50%; vertical-align: middle; }
-                .fm-dot { border: 2px solid #fff; box-shadow: 0 0 0 1px #222; font: bold 11px/1 sans-serif;
-                    color: #000; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
-                .fm-dot.fm-approx { border: 2px dashed #222; }
-                .fm-origin { border: 3px solid #000; box-shadow: 0 0 0 2px #fff, inset 0 0 0 2px #fff; }
-                .fm-origin span { width: 6px; height: 6px; border-radius: 50%; background: #000;
-                    box-shadow: 0 0 0 2px #fff; }
-                .finder-marker:focus-visible { outline: 3px solid #000; outline-offset: 2px; }
-                .finder-cluster span { display: flex; align-items: center; justify-content: center;
-                    width: 34px; height: 34px; border-radius: 50%; background: rgba(255,255,255,.9);
-                    border: 3px solid #333; box-sizing: border-box;
-                    font: bold 13px/1 sans-serif; color: #000; }
-            </style>
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "FinderStyle"
-
-
-# Cluster icons count offices, not markers (a marker may stand for several offices), and are neutral
-# grey so that they are not mistaken for a kind colour.
-_CLUSTER_ICON_JS = """
-function (cluster) {
-    var n = cluster.getAllChildMarkers().reduce(function (sum, m) {
-        return sum + (m.options.officeCount || 1);
-    }, 0);
-    return L.divIcon({html: '<span>' + n + '</span>', className: 'finder-cluster',
-                      iconSize: L.point(34, 34)});
-}
-"""
-
-
 def _asset_links(asset_urls: Mapping[str, str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     missing = [name for name in REQUIRED_ASSETS if not asset_urls.get(name)]
     if missing:
@@ -670,7 +504,7 @@ def _fit_bounds(
         else:
             lats = np.array([loc.lat for loc in locations])
             lons = np.array([loc.lon for loc in locations])
-            rank = _distance_m(origin[0], origin[1], lats, lons)
+            rank = geodesic_km(origin[0], origin[1], lats, lons)
         nearest = [locations[i] for i in np.argsort(rank, kind="stable")[:fit_nearest]]
         points += [(loc.lat, loc.lon) for loc in nearest]
     lats_all = [p[0] for p in points]
@@ -768,7 +602,7 @@ def build_map(
     # Instance attributes, so folium's class-level CDN lists stay untouched for other code.
     m.default_js = map_js
     m.default_css = map_css
-    m.add_child(_Style())
+    m.add_child(MapStyle())
 
     if tile_url:
         folium.TileLayer(
@@ -789,12 +623,12 @@ def build_map(
             highlight_function=lambda _feature: {"weight": 2.5},
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         ).add_to(m)
-    m.add_child(_Attribution(DATA_ATTRIBUTION))
+    m.add_child(Attribution(_esc(DATA_ATTRIBUTION)))
 
     cluster = folium.plugins.MarkerCluster(
         name="offices",
         control=False,
-        icon_create_function=_CLUSTER_ICON_JS,
+        icon_create_function=CLUSTER_ICON_JS,
         show_coverage_on_hover=False,
         max_cluster_radius=40,
         spiderfy_on_max_zoom=True,
@@ -862,14 +696,14 @@ def build_map(
         legend = _legend_html(locations, merged_labels, direction, origin_text)
         # With a selected office the legend starts folded so that it does not cover the open popup.
         fold = 100_000 if selected_marker is not None else 600
-        m.add_child(_HtmlControl(legend, "bottomleft" if rtl else "bottomright", fold_below_px=fold))
+        m.add_child(HtmlControl(legend, "bottomleft" if rtl else "bottomright", fold_below_px=fold))
 
     extra = [(selected.lat, selected.lon)] if selected is not None else []
-    m.add_child(_FitBounds(_fit_bounds(locations, origin, extra, fit_nearest), max_zoom=13))
+    m.add_child(FitBounds(_fit_bounds(locations, origin, extra, fit_nearest), max_zoom=13))
     if selected_marker is not None:
         # Last: Leaflet cannot open the popup of a marker that is not on the map yet, and the popup's
         # auto-pan must start from the fitted view.
-        m.add_child(_OpenPopup(selected_marker))
+        m.add_child(OpenPopup(selected_marker))
     return m
 
 

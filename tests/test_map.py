@@ -202,6 +202,14 @@ def test_phone_becomes_an_international_tel_link(offices):
     assert 'href="tel:+49351123456"' in page
 
 
+@pytest.mark.parametrize("separator", ["; ", ", "])
+def test_each_listed_phone_gets_its_own_link(separator):
+    # The directory allows ";" and "," between numbers; two numbers must never merge into one tel: link.
+    row = office("p", 51.05, 13.74, phone=f"0351 111{separator}0341 222")
+    page = render(build_map(pd.DataFrame([row]), districts=None))
+    assert 'href="tel:+49351111"' in page and 'href="tel:+49341222"' in page
+
+
 # ---------------------------------------------------------------------------------------------- colours
 
 
