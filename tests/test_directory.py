@@ -322,7 +322,9 @@ def located(lat: str, lon: str, precision: str = "place") -> dict[str, str]:
     [
         (located("51.05", "13.74"), []),
         (located("52.52", "13.40"), ["lat"]),  # Berlin
-        (located("51.05", "10.0"), ["lon"]),
+        (located("51.05", "10.0"), ["lon"]),  # Thuringia (west)
+        (located("51.05", "15.5"), ["lon"]),  # Poland (east)
+        (located("50.0", "13.74"), ["lat"]),  # Czechia (south)
         (located("51.05", ""), ["lon"]),
         (located("", "13.74"), ["lat", "geocode_precision"]),
         (located("", "13.74", ""), ["lat"]),
