@@ -25,7 +25,9 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from finder.vocab import AGS_DISTRICT
+from finder.directory import OFFICE_COLUMNS
+from finder.gazetteer import OfflineGazetteer
+from finder.vocab import AGS_DISTRICT, normalise_target_group
 
 SAXONY_PREFIX = "14"
 SIMPLIFY_TOLERANCE_M = 150.0
@@ -208,11 +210,11 @@ def build_places(cities500_json: Path, districts: gpd.GeoDataFrame) -> list[dict
     return rows
 
 
-def write_csv(path: Path, rows: list[dict[str, object]]) -> None:
-    """Write rows with a header, atomically."""
+def write_csv(path: Path, rows: list[dict[str, object]], columns: Iterable[str] | None = None) -> None:
+    """Write rows with a header (``columns``, default the first row's keys), atomically."""
     tmp = path.with_suffix(path.suffix + ".tmp")
     with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer = csv.DictWriter(fh, fieldnames=list(columns or rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     tmp.replace(path)
@@ -255,23 +257,16 @@ def build_all(data_dir: Path, bkg_dir: Path | None = None) -> dict[str, int]:
 
 # -- the office directory --------------------------------------------------------------------------------
 
-#: Columns of ``data/offices.csv`` in order (documented in data/README.md).
-OFFICE_COLUMNS: tuple[str, ...] = (
-    "id", "name", "provider", "kind", "street", "postcode", "city", "district", "phone", "email", "website",
-    "languages", "topics", "target_group", "target_group_original", "opening_hours", "source_url",
-    "source_date", "last_checked", "notes", "lat", "lon", "geocode_precision", "geocode_source",
-)  # fmt: skip
+def compiled_offices(source: Path, data_dir: Path, checked: str) -> tuple[list[dict[str, str]], list[str]]:
+    """The team's compiled directory as rows of ``offices.csv``: normalised columns and offline positions.
 
-
-def import_offices(source: Path, target: Path, data_dir: Path, checked: str) -> list[str]:
-    """Import the team's compiled directory into ``target`` with normalised columns and coordinates.
+    Nothing is written: the caller imports the rows through the change history
+    (:func:`finder.import_plan.plan_import` and :func:`finder.import_plan.apply_import`).
 
     Parameters
     ----------
     source
         The compiled ``offices.csv`` (columns as in the team's compilation).
-    target
-        Where to write the product's ``offices.csv``.
     data_dir
         Folder with the embedded geodata used for placing offices.
     checked
@@ -279,16 +274,14 @@ def import_offices(source: Path, target: Path, data_dir: Path, checked: str) -> 
 
     Returns
     -------
-    list of str
-        Warnings (offices whose place lies in another district than the one listed).
+    tuple[list[dict[str, str]], list[str]]
+        The rows (all :data:`finder.directory.OFFICE_COLUMNS`), and warnings (offices whose place lies in
+        another district than the one listed).
     """
-    from finder.gazetteer import OfflineGazetteer  # noqa: PLC0415
-    from finder.vocab import normalise_target_group  # noqa: PLC0415
-
     gazetteer = OfflineGazetteer(data_dir)
     with source.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    out: list[dict[str, object]] = []
+    out: list[dict[str, str]] = []
     warnings: list[str] = []
     for row in rows:
         clean = {k: (v or "").strip() for k, v in row.items()}
@@ -303,5 +296,4 @@ def import_offices(source: Path, target: Path, data_dir: Path, checked: str) -> 
         if warning:
             warnings.append(warning)
         out.append({col: clean.get(col, "") for col in OFFICE_COLUMNS})
-    write_csv(target, out)
-    return warnings
+    return out, warnings

@@ -18,8 +18,8 @@ from tqdm import tqdm
 
 from finder import geodata
 from finder import settings as _settings
-from finder._build_data import OFFICE_COLUMNS, write_csv
-from finder.directory import validate_file
+from finder._build_data import write_csv
+from finder.directory import OFFICE_COLUMNS, validate_file
 from finder.gazetteer import OfflineGazetteer
 
 #: Higher is better; a row's position is only ever replaced by a strictly better one.

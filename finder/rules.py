@@ -9,6 +9,7 @@ hand should see a notice, not a silent guess.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Collection, Iterable
@@ -27,6 +28,7 @@ __all__ = [
     "is_office_id",
     "match_latlon",
     "parse_codes",
+    "parse_date",
     "parse_decimal",
     "parse_int",
     "parse_latlon",
@@ -57,6 +59,7 @@ _LATLON = re.compile(r"\s*([+-]?[0-9]{1,3}(?:\.[0-9]+)?)\s*[,;\s]\s*([+-]?[0-9]{
 _INT = re.compile(r"[0-9]{1,9}")
 _DECIMAL = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?")
 _SEPARATORS = re.compile(r"\s*[;,]\s*")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def is_office_id(text: object) -> bool:
@@ -218,3 +221,19 @@ def parse_decimal(text: object, low: float, high: float, *, low_inclusive: bool 
     value = float(text)
     above_low = value >= low if low_inclusive else value > low
     return value if above_low and value <= high else None
+
+
+def parse_date(text: object) -> dt.date | None:
+    """A calendar date written ``YYYY-MM-DD`` (ASCII digits), else None.
+
+    Examples
+    --------
+    >>> parse_date("2026-11-28"), parse_date("2026-02-30"), parse_date("DATE")
+    (datetime.date(2026, 11, 28), None, None)
+    """
+    if not isinstance(text, str) or not _ISO_DATE.fullmatch(text.strip()):
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:  # 2026-02-30
+        return None
