@@ -136,6 +136,17 @@ def test_district_gaps_in_tiny_layout():
     assert x["residents_beyond_10km"] == 200
 
 
+def test_a_place_at_exactly_the_threshold_is_not_beyond_it():
+    # P1 at exactly 10 km, P2 at exactly 20 km, P3 at exactly 30 km: "beyond t km" is strictly beyond.
+    gaps = district_gaps(tiny_points(), np.array([10.0, 20.0, 30.0]), thresholds=(10, 20, 30))
+    x, y = gaps.loc["X"], gaps.loc["Y"]
+    assert x["residents_beyond_10km"] == 200  # P2 only
+    assert x["residents_beyond_20km"] == 0
+    assert y["residents_beyond_20km"] == 300
+    assert y["residents_beyond_30km"] == 0
+    assert y["share_beyond_30km"] == 0
+
+
 def test_e2sfca_in_tiny_layout_by_hand():
     # Office A reaches P1 (5 km, weight 1) and P2 (15 km, 0.68): demand 100 + 136 = 236.
     # Office B reaches P2 (15 km, 0.68) and P3 (29 km, 0.22); P1 is 30.4 km away: demand 136 + 66 = 202.
@@ -225,6 +236,7 @@ def test_district_offices_counts_ratios_and_dates():
     assert dd["topic_work"] == 1
     assert le["offices"] == 2  # one real, one hypothetical
     assert le["what_if_offices"] == 1
+    assert le["offices_per_100k"] == pytest.approx(1.0)  # what-if offices count per head as well
     assert le["undated_offices"] == 1
     assert le["population_year"] == 2023
     assert math.isnan(le["offices_per_10k_foreign"])  # no foreign population figure: no ratio
