@@ -9,6 +9,7 @@ import shutil
 import socket
 import sqlite3
 import sys
+import tempfile
 import types
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from helpers import FakeClock, make_offices_csv, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
-from finder import corrections
+from finder import corrections, directory, settings
 from finder.corrections import (
     ConflictError,
     CorrectionError,
@@ -27,6 +28,7 @@ from finder.corrections import (
     RateLimitedError,
 )
 from finder.directory import load_offices, validate_file
+from finder.rules import has_controls, is_office_id
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2027, 3, 1)
@@ -190,7 +192,8 @@ def test_clean_text_property(text):
     except CorrectionError:
         return
     assert len(out) <= 200
-    assert not corrections._CONTROLS.search(out)
+    assert not has_controls(out, multiline=True)
+    assert "\r" not in out  # line breaks are LF only
     out.encode("utf-8")  # always encodable: no lone surrogates
     assert corrections.clean_text(out, max_chars=200, multiline=True) == out
 
@@ -467,7 +470,7 @@ def test_read_only_data_folder_gives_a_clear_message(store, editor, csv_path, mo
     def deny(*_args, **_kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(corrections.tempfile, "mkstemp", deny)
+    monkeypatch.setattr(tempfile, "mkstemp", deny)
     before = csv_path.read_bytes()
     with pytest.raises(CorrectionError, match=r"Permission denied.*FINDER_CORRECTIONS_TARGET=database"):
         editor.apply("a", {"phone": "0351 7"}, by="anna", reason="x")
@@ -478,7 +481,7 @@ def test_crash_after_the_file_is_replaced(monkeypatch, store, editor, csv_path):
     def crash(_folder):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(corrections, "_fsync_dir", crash)
+    monkeypatch.setattr("finder.corrections.editor.fsync_dir", crash)
     with pytest.raises(KeyboardInterrupt):
         editor.apply("a", {"phone": "0351 6"}, by="anna", reason="x")
     monkeypatch.undo()
@@ -501,8 +504,6 @@ def test_database_target_keeps_the_csv_untouched(store, csv_path, monkeypatch, t
     assert "b" not in set(frame["id"])
     monkeypatch.setenv("FINDER_CORRECTIONS_TARGET", "database")
     monkeypatch.setenv("FINDER_DATA_DIR", str(tmp_path))
-    from finder import settings
-
     assert set(corrections.load_directory(settings.load(), store)["id"]) == {"a", "c"}
     with pytest.raises(CorrectionError, match="not a phone number"):
         editor.apply("a", {"phone": "nope"}, by="anna")
@@ -510,6 +511,24 @@ def test_database_target_keeps_the_csv_untouched(store, csv_path, monkeypatch, t
     editor.revert(change.id, by="anna")
     assert store.overrides() == {}
     assert list(editor.load()["id"]) == list(load_offices(csv_path)["id"])
+
+
+def test_overlay_follows_the_settings_it_is_given(tmp_path, monkeypatch, csv_path, clock):
+    db = tmp_path / "given.sqlite"
+    store = CorrectionStore(str(db), clock=clock)
+    editor = DirectoryEditor(store, csv_path, target="database", today=lambda: TODAY)
+    editor.apply("a", {"phone": "0351 777"}, by="anna", reason="db")
+    editor.confirm("b", by="anna")
+    store.dispose()
+    # The environment says otherwise: the Settings passed in win (as for every other setting).
+    monkeypatch.setenv("FINDER_CORRECTIONS_DB", str(tmp_path / "elsewhere.sqlite"))
+    monkeypatch.setenv("FINDER_CORRECTIONS_TARGET", "csv")
+    given = settings.Settings(data_dir=tmp_path, corrections_db=str(db), corrections_target="database")
+    frame = directory.load_directory(given, overlay=corrections.directory_overlay).set_index("id")
+    assert frame.loc["a", "phone"] == "0351 777"
+    assert frame.loc["b", "confirmed"] == clock().date().isoformat()
+    assert corrections.current_rows(given)[1][0]["phone"] == "0351 777"
+    assert not (tmp_path / "elsewhere.sqlite").exists()
 
 
 def test_apply_many_is_one_atomic_write(editor, csv_path, store):
@@ -523,10 +542,25 @@ def test_apply_many_is_one_atomic_write(editor, csv_path, store):
     assert [c.action for c in changes] == ["import", "import"]
     rows = rows_of(csv_path)
     assert rows["a"]["last_checked"] == "2026-11-28"  # an import keeps its own last_checked
+    editor.apply_many({"a": {"phone": "0351 3"}}, by="anna", reason="import", touch_last_checked=True)
+    assert rows_of(csv_path)["a"]["last_checked"] == TODAY.isoformat()
+    editor.apply_many({"b": {"last_checked": "2026-12-01"}}, by="anna", reason="import")
+    assert rows_of(csv_path)["b"]["last_checked"] == "2026-12-01"
 
 
 def test_printable_escapes_terminal_controls():
     assert corrections.printable("a\x1b[2Jb\x9bc\nd") == "a\\x1b[2Jb\\x9bc\nd"
+    # A carriage return would move back and overwrite what came before it on the terminal.
+    assert corrections.printable("ok\rEVIL\tx") == "ok\\x0dEVIL\tx"
+
+
+@pytest.mark.parametrize("office_id", ["mbe-dresden", "-abc", "a" * 100, "a" * 101, "Abc", "a b", "ä"])
+def test_store_accepts_exactly_the_office_ids_of_the_rules(store, office_id):
+    if is_office_id(office_id):
+        assert store.submit(office_id, "phone", "x", client_key="k") > 0
+    else:
+        with pytest.raises(CorrectionError, match="unknown office"):
+            store.submit(office_id, "phone", "x", client_key="k")
 
 
 def test_parse_languages():

@@ -1,0 +1,138 @@
+"""The directory as the app shows it: ``offices.csv`` with the maintainers' edits and confirmations.
+
+:func:`directory_overlay` is what :class:`finder.core.Finder` is given (``Finder(overlay=…)``), so that the
+search itself never imports the database code; :func:`load_directory` and :func:`current_rows` are for
+the review page and the command line, which work with a store anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
+
+from finder import settings as _settings
+from finder.corrections.csvio import read_rows
+from finder.corrections.editor import DirectoryEditor
+from finder.corrections.store import CorrectionStore, open_existing_store
+from finder.directory import load_offices
+from finder.gazetteer import OfflineGazetteer
+
+__all__ = [
+    "current_rows",
+    "directory_overlay",
+    "load_confirmations",
+    "load_directory",
+    "offline_position",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def load_confirmations(url: str | None = None) -> dict[str, dt.datetime]:
+    """Maintainers' "still correct" confirmations per office.
+
+    Empty when there is no database; never raises (the public pages must work without it).
+
+    Parameters
+    ----------
+    url
+        The corrections database (:func:`finder.corrections.store.database_url`); a SQLite file that does
+        not exist is not created.
+    """
+    store = open_existing_store(url)
+    if store is None:
+        return {}
+    try:
+        return store.confirmations()
+    except SQLAlchemyError as exc:
+        logger.warning("cannot read confirmations: %s", type(exc).__name__)
+        return {}
+    finally:
+        store.dispose()
+
+
+def _directory_source(
+    settings: _settings.Settings | None, store: CorrectionStore | None
+) -> tuple[Path, DirectoryEditor | None]:
+    """``offices.csv`` and the editor that overlays it (only with the ``database`` target and a store)."""
+    settings = settings or _settings.load()
+    path = Path(settings.data_dir) / "offices.csv"
+    if settings.corrections_target == "csv":
+        return path, None
+    store = store or open_existing_store(settings.corrections_db)
+    return path, (DirectoryEditor(store, path, target="database") if store is not None else None)
+
+
+def current_rows(
+    settings: _settings.Settings | None = None, store: CorrectionStore | None = None
+) -> tuple[list[str], list[dict[str, str]]]:
+    """The directory's header and rows as strings, with database edits when that target is configured.
+
+    Raises
+    ------
+    CorrectionError
+        If ``offices.csv`` has problems (:func:`finder.corrections.csvio.read_rows`).
+    """
+    path, editor = _directory_source(settings, store)
+    return editor.rows() if editor else read_rows(path)
+
+
+def load_directory(
+    settings: _settings.Settings | None = None, store: CorrectionStore | None = None
+) -> pd.DataFrame:
+    """The directory the app should show: ``offices.csv``, plus database edits with the ``database`` target.
+
+    Parameters
+    ----------
+    settings
+        Library settings (``data_dir``, ``corrections_db``, ``corrections_target``); default
+        :func:`finder.settings.load`.
+    store
+        The corrections store; default the one at ``settings.corrections_db``, only opened if it exists.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`finder.directory.load_offices`, plus ``confirmed``: the ISO date a maintainer last said
+        "still correct" ('' if never, or if there is no corrections database).
+    """
+    settings = settings or _settings.load()
+    path, editor = _directory_source(settings, store)
+    frame = editor.load() if editor else load_offices(path)
+    confirmed = store.confirmations() if store is not None else load_confirmations(settings.corrections_db)
+    return _with_confirmations(frame, confirmed)
+
+
+def directory_overlay(frame: pd.DataFrame, settings: _settings.Settings) -> pd.DataFrame:
+    """The :data:`finder.directory.Overlay` of the corrections database (for ``Finder(overlay=…)``).
+
+    With the ``database`` target, the table becomes the file plus the database's edits; in any case the
+    ``confirmed`` column gets the maintainers' "still correct" dates. Without a database, ``frame`` as is.
+    """
+    if settings.corrections_target == "database":
+        return load_directory(settings)
+    return _with_confirmations(frame, load_confirmations(settings.corrections_db))
+
+
+def _with_confirmations(frame: pd.DataFrame, confirmed: Mapping[str, dt.datetime]) -> pd.DataFrame:
+    frame["confirmed"] = frame["id"].map(lambda i: confirmed[i].date().isoformat() if i in confirmed else "")
+    return frame
+
+
+def offline_position(
+    row: Mapping[str, str], data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, str]:
+    """Where the offline gazetteer puts an office: lat, lon, geocode_precision and geocode_source.
+
+    Used after an address change so the map does not keep the old position; the same rule as the import
+    (:meth:`finder.gazetteer.OfflineGazetteer.place_office`), so never a street position. Empty dict when
+    the office cannot be placed.
+    """
+    placed, _ = OfflineGazetteer(data_dir).place_office(row)
+    return placed if placed["lat"] else {}
