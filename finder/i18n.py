@@ -6,7 +6,8 @@ Catalogue values are plain text (no HTML): whoever renders them as HTML must esc
 
 Numbers and dates are formatted with Babel. Phone numbers, postcodes, e-mail addresses, URLs and street
 addresses are *never* passed through number formatting: they are shown exactly as the offices publish
-them, wrapped in an LTR-isolated element on right-to-left pages (see :func:`rtl_css`).
+them, wrapped in an LTR-isolated element on right-to-left pages (``<span class="ltr">``; the app's CSS
+for right-to-left pages is in ``ui/style.py``).
 
 Examples
 --------
@@ -63,7 +64,6 @@ __all__ = [
     "placeholders",
     "precision_label",
     "resolve_language",
-    "rtl_css",
     "t",
     "target_group_label",
     "topic_icon",
@@ -647,102 +647,3 @@ def bidi_isolate(text: str) -> str:
         The text between U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE (invisible).
     """
     return f"{_FSI}{text}{_PDI}"
-
-
-# Streamlit test ids checked against streamlit 1.5x/1.6x (stMain, stSidebarContent, stMarkdownContainer …).
-_MAIN = '[data-testid="stMain"]'
-_SIDEBAR = '[data-testid="stSidebar"]'
-_RTL_CSS = f"""
-/* Right-to-left layout for Arabic and Persian (finder.i18n.rtl_css). */
-{_MAIN}, .stMain,
-{_SIDEBAR} [data-testid="stSidebarContent"],
-{_SIDEBAR} [data-testid="stSidebarUserContent"],
-[data-testid="stDialog"] [role="dialog"],
-[data-testid="stTooltipContent"],
-[data-testid="stPopoverBody"],
-[data-testid="stToast"] {{
-  direction: rtl;
-  text-align: right;
-}}
-:is({_MAIN}, {_SIDEBAR}, [data-testid="stDialog"]) [data-testid="stMarkdownContainer"],
-:is({_MAIN}, {_SIDEBAR}, [data-testid="stDialog"]) [data-testid="stCaptionContainer"],
-:is({_MAIN}, {_SIDEBAR}, [data-testid="stDialog"]) [data-testid="stWidgetLabel"] {{
-  direction: rtl;
-  text-align: right;
-}}
-/* Lists and tables carry their own left alignment in Streamlit; bullets go on the right. */
-:is({_MAIN}, {_SIDEBAR}, [data-testid="stDialog"]) [data-testid="stMarkdownContainer"]
-  :is(ul, ol, li, th, td, blockquote) {{
-  text-align: right;
-}}
-:is({_MAIN}, {_SIDEBAR}, [data-testid="stDialog"]) [data-testid="stMarkdownContainer"] :is(ul, ol) {{
-  padding-left: 0;
-  padding-right: 1.5em;
-}}
-:is({_MAIN}, {_SIDEBAR}, [data-testid="stDialog"]) [data-testid="stMarkdownContainer"] li {{
-  margin-left: 0;
-  margin-right: 1.15em;
-  padding-left: 0;
-  padding-right: 0.3em;
-}}
-/* Phone numbers, postcodes, e-mails, URLs and addresses keep their left-to-right order. */
-.ltr,
-a[href^="tel:"],
-a[href^="mailto:"] {{
-  direction: ltr;
-  unicode-bidi: isolate;
-  display: inline-block;
-}}
-/* A web link shows either a translated word or a raw URL: let its own text decide the direction. */
-a[href^="http"] {{
-  unicode-bidi: plaintext;
-}}
-/* Typed text (mostly German place names and postcodes) runs in its own direction. */
-:is({_MAIN}, {_SIDEBAR}) :is(input, textarea) {{
-  unicode-bidi: plaintext;
-  text-align: right;
-}}
-/* Widgets whose inner geometry assumes left-to-right: sliders, tables, maps, charts, code. */
-{_MAIN} [data-testid="stSlider"],
-{_SIDEBAR} [data-testid="stSlider"],
-{_MAIN} [data-testid="stDataFrame"],
-{_MAIN} [data-testid="stIFrame"],
-{_MAIN} [data-testid="stCustomComponentV1"],
-{_MAIN} [data-testid="stVegaLiteChart"],
-{_MAIN} [data-testid="stDeckGlJsonChart"],
-{_MAIN} .leaflet-container,
-{_MAIN} .folium-map {{
-  direction: ltr;
-}}
-:is({_MAIN}, {_SIDEBAR}) [data-testid="stSlider"] [data-testid="stWidgetLabel"] {{
-  direction: rtl;
-  text-align: right;
-}}
-:is({_MAIN}, {_SIDEBAR}, [data-testid="stDialog"]) :is(pre, code, [data-testid="stCode"]) {{
-  direction: ltr;
-  unicode-bidi: isolate;
-  text-align: left;
-}}
-"""
-
-
-def rtl_css(lang: str | None = None) -> str:
-    """Return CSS that lays out the Streamlit page right to left.
-
-    Parameters
-    ----------
-    lang
-        The UI language. ``None`` returns the CSS unconditionally; a left-to-right language returns
-        ``""`` so callers can inject the result whatever the language.
-
-    Returns
-    -------
-    str
-        Plain CSS (no ``<style>`` tag): ``direction: rtl; text-align: right`` on the main block, the
-        sidebar, dialogs and markdown; ``.ltr``, ``a[href^="tel:"]`` and ``a[href^="mailto:"]`` stay
-        left-to-right and bidi-isolated (wrap phone numbers, postcodes, e-mails, URLs and addresses in
-        ``<span class="ltr">…</span>``); sliders, tables, maps and code stay left-to-right.
-    """
-    if lang is not None and not is_rtl(lang):
-        return ""
-    return _RTL_CSS

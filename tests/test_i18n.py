@@ -34,7 +34,6 @@ from finder.i18n import (
     placeholders,
     precision_label,
     resolve_language,
-    rtl_css,
     t,
     target_group_label,
     topic_icon,
@@ -348,31 +347,10 @@ def test_format_date_never_raises(value: str, lang: str) -> None:
     assert isinstance(format_date(value, lang), str)
 
 
-# ------------------------------------------------------------------------------------------ RTL CSS
-def test_rtl_css() -> None:
-    css = rtl_css()
-    assert "direction: rtl" in css and "text-align: right" in css
-    assert '[data-testid="stMain"]' in css and '[data-testid="stSidebar"]' in css
-    assert '[data-testid="stMarkdownContainer"]' in css
-    # The LTR island for phone numbers, postcodes, e-mails, URLs and addresses.
-    ltr_rule = re.search(r"\.ltr,\s*a\[href\^=\"tel:\"\],\s*a\[href\^=\"mailto:\"\]\s*\{([^}]*)\}", css)
-    assert ltr_rule
-    assert "direction: ltr" in ltr_rule.group(1)
-    assert "unicode-bidi: isolate" in ltr_rule.group(1)
-    assert "display: inline-block" in ltr_rule.group(1)
-    assert css.count("{") == css.count("}")
-    assert "<" not in css  # plain CSS; the caller wraps it in a style element
-
-
 def test_bidi_isolate() -> None:
     text = t("results.heading", "ar", place=bidi_isolate("Dresden"), n=3)
     assert "\u2068Dresden\u2069" in text
     assert bidi_isolate("").strip() != ""  # the marks are there even for an empty value
-
-
-def test_rtl_css_by_language() -> None:
-    assert rtl_css("ar") == rtl_css("fa") == rtl_css()
-    assert rtl_css("de") == "" and rtl_css("en") == ""
 
 
 def test_module_doctests() -> None:

@@ -22,6 +22,7 @@ from finder import corrections, i18n, urlstate
 from finder.assets import install_static_assets
 from finder.core import Finder
 from finder.map import load_districts, offices_at
+from ui import style
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 #: Served by Streamlit at ``/app/static`` (``server.enableStaticServing``).
@@ -164,33 +165,9 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-_BASE_CSS = """
-/* Streamlit fades captions to 3.9:1 on white; WCAG AA asks 4.5:1 for small text (checked with axe). */
-div[data-testid="stCaptionContainer"] { color: #5e5d5c; opacity: 1; }
-.office-card h3 { font-size: 1.1rem; margin: 0 0 .15rem; padding: 0; }
-.office-card .office-kind { margin: 0 0 .35rem; opacity: .85; }
-.office-card dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem;
-  margin: 0 0 .3rem; }
-.office-card dt { font-weight: 600; }
-.office-card dd { margin: 0; overflow-wrap: anywhere; }
-.office-card .office-note { margin: .2rem 0 0; font-size: .92rem; }
-.office-card .office-warn { margin: .2rem 0 0; font-size: .92rem; }
-.office-card .office-links { margin: .35rem 0 0; }
-.office-card p { margin-bottom: .2rem; }
-/* On wide screens the map stays in view while the list scrolls past it. */
-@media (min-width: 641px) { .st-key-map_panel { position: sticky; top: 3.5rem; z-index: 2; } }
-@media (max-width: 640px) {
-  .office-card dl { gap: .1rem .5rem; }
-  .stMain h1 { font-size: 1.9rem; }
-  .stMain h2 { font-size: 1.35rem; }
-}
-"""
-
-
 def page_style(lang: str, extra_css: str = "") -> None:
     """Inject the page CSS: card layout, right-to-left layout for Arabic and Persian, ``extra_css``."""
-    css = _BASE_CSS + i18n.rtl_css(lang) + extra_css
-    st.html(f"<style>{css}</style>")
+    st.html(f"<style>{style.page_css(lang, extra_css)}</style>")
 
 
 def _on_language_change() -> None:
