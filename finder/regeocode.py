@@ -11,15 +11,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
-
-from tqdm import tqdm
 
 from finder import geodata
 from finder import settings as _settings
 from finder._build_data import write_csv
 from finder.directory import OFFICE_COLUMNS, validate_file
+from finder.errors import DirectoryError
 from finder.gazetteer import OfflineGazetteer
 
 #: Higher is better; a row's position is only ever replaced by a strictly better one.
@@ -55,7 +55,7 @@ def regeocode(
     *,
     restart: bool = False,
     geocoder: Any = None,
-    show_progress: bool = True,
+    progress: Callable[[list[dict[str, str]]], Iterable[dict[str, str]]] = iter,
 ) -> dict[str, int]:
     """Re-geocode ``path`` in place; return counts (``rows``, ``improved``, ``kept``, ``resumed_from``).
 
@@ -69,14 +69,18 @@ def regeocode(
         Ignore saved progress of an interrupted run.
     geocoder
         A :class:`finder.geocoding.FallbackGeocoder` to use (default: built from ``settings`` when online).
-    show_progress
-        Show a progress bar on stderr.
+    progress
+        Wraps the rows to show progress (the command line passes a ``tqdm`` bar); default: nothing shown.
+
+    Raises
+    ------
+    DirectoryError
+        If ``path`` is not a valid directory file.
     """
     settings = settings or _settings.load()
     problems = validate_file(path)
     if problems:
-        msg = f"{path} is not valid; run `finder validate {path}` first"
-        raise ValueError(msg)
+        raise DirectoryError(problems)
     gazetteer = OfflineGazetteer(settings.data_dir)
     if geocoder is None and settings.online:
         from finder.geocoding import build_geocoder  # noqa: PLC0415
@@ -93,7 +97,7 @@ def regeocode(
         rows = list(csv.DictReader(fh))
     improved = kept = 0
     progress_file.parent.mkdir(parents=True, exist_ok=True)
-    for row in tqdm(rows, desc="geocoding offices", unit="office", disable=not show_progress):
+    for row in progress(rows):
         if row["id"] in done:
             continue
         candidates = [gazetteer.place_office(row)[0]]

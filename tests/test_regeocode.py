@@ -7,6 +7,7 @@ from fake_geocoder import serve_fake_geocoder
 from helpers import make_offices_csv
 
 from finder import settings as _settings
+from finder.errors import DirectoryError
 from finder.geocoding import build_geocoder
 from finder.regeocode import regeocode
 
@@ -32,7 +33,7 @@ def cfg(tmp_path):
 
 def test_offline_places_unplaced_rows_and_never_downgrades(tmp_path, cfg):
     path = make_offices_csv(tmp_path / "offices.csv", ROWS)
-    summary = regeocode(path, cfg, show_progress=False)
+    summary = regeocode(path, cfg)
     rows = read(path)
     assert rows["plauen"]["geocode_precision"] == "place"
     assert rows["exact"]["geocode_precision"] == "street"  # a surveyed position stays
@@ -45,7 +46,7 @@ def test_online_answer_improves_to_street(tmp_path, cfg):
     path = make_offices_csv(tmp_path / "offices.csv", ROWS)
     with serve_fake_geocoder("ok") as server:
         online = cfg.with_(geocoder="nominatim", geocoder_url=server.base_url, geocoder_min_delay=0.0)
-        regeocode(path, online, show_progress=False)
+        regeocode(path, online)
     ostra = read(path)["ostra"]
     assert (ostra["geocode_precision"], ostra["geocode_source"]) == ("street", "nominatim")
     assert ostra["lat"] == "51.05400"
@@ -56,7 +57,7 @@ def test_failing_online_geocoder_keeps_rows(tmp_path, cfg):
     before = read(path)["ostra"]
     with serve_fake_geocoder("500") as server:
         online = cfg.with_(geocoder="nominatim", geocoder_url=server.base_url, geocoder_min_delay=0.0)
-        regeocode(path, online, show_progress=False)
+        regeocode(path, online)
     assert read(path)["ostra"] == before
 
 
@@ -75,14 +76,14 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path, cfg):
                 return real.geocode(query)
 
         with pytest.raises(KeyboardInterrupt):
-            regeocode(path, online, geocoder=Interrupting(), show_progress=False)
+            regeocode(path, online, geocoder=Interrupting())
         assert read(path)["ostra"]["geocode_precision"] == "street"  # saved before the interruption
-        summary = regeocode(path, online, geocoder=real, show_progress=False)
+        summary = regeocode(path, online, geocoder=real)
     assert summary["resumed_from"] == 2  # "ostra" and "plauen" were done
     assert summary["rows"] == 4
 
 
 def test_invalid_file_is_refused(tmp_path, cfg):
     path = make_offices_csv(tmp_path / "offices.csv", [{"id": "a"}, {"id": "a"}])
-    with pytest.raises(ValueError, match="not valid"):
-        regeocode(path, cfg, show_progress=False)
+    with pytest.raises(DirectoryError, match=r"offices.csv:3: id: "):
+        regeocode(path, cfg)

@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from finder import _build_data, rules
 from finder import settings as _settings
 from finder.cli._output import EXIT_OK, EXIT_USAGE, fail
@@ -21,7 +23,12 @@ def cmd_geocode(args: argparse.Namespace) -> int:
     """Re-geocode the directory (resumable, never downgrading precision)."""
     settings = _settings.load()
     path = Path(args.path) if args.path else settings.data_dir / "offices.csv"
-    summary = regeocode(path, settings, restart=args.restart)
+    summary = regeocode(
+        path,
+        settings,
+        restart=args.restart,
+        progress=lambda rows: tqdm(rows, desc="geocoding offices", unit="office"),
+    )
     sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
     return 0
 
