@@ -21,6 +21,7 @@ __all__ = [
     "InvalidAnswerError",
     "LocateError",
     "RateLimitedError",
+    "SettingsError",
     "format_problems",
 ]
 
@@ -51,6 +52,10 @@ def format_problems(problems: Sequence[object], limit: int = MAX_SHOWN_PROBLEMS)
 
 class FinderError(Exception):
     """Root of the library's own exceptions; the message is fit to show to a person."""
+
+
+class SettingsError(FinderError, ValueError):
+    """A ``FINDER_*`` setting has a value the library cannot use."""
 
 
 class LocateError(FinderError, ValueError):

@@ -53,6 +53,8 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from finder.errors import SettingsError
+
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_USER_AGENT = "beratungsfinder-sachsen/0.1 (+https://github.com/beratungsfinder-sachsen)"
 GEOCODERS = ("offline", "nominatim", "photon")
@@ -86,11 +88,11 @@ class Settings:
     def __post_init__(self) -> None:
         if self.geocoder not in GEOCODERS:
             msg = f"FINDER_GEOCODER must be one of {', '.join(GEOCODERS)}, not {self.geocoder!r}"
-            raise ValueError(msg)
+            raise SettingsError(msg)
         target = self.corrections_target.strip().lower() or "csv"
         if target not in CORRECTIONS_TARGETS:
             msg = f"FINDER_CORRECTIONS_TARGET must be one of {', '.join(CORRECTIONS_TARGETS)}, not {target!r}"
-            raise ValueError(msg)
+            raise SettingsError(msg)
         object.__setattr__(self, "corrections_target", target)
 
     @property

@@ -41,3 +41,18 @@ def test_coordinates_in_range_are_used_as_given(capsys):
     code, out, _ = run_cli(["locate", "51.05,13.74", "--json"], capsys)
     place = json.loads(out)
     assert code == 0 and (place["lat"], place["lon"], place["district"]) == (51.05, 13.74, "Dresden")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "argv"),
+    [
+        ("FINDER_GEOCODER", "bogus", ["locate", "Dresden"]),
+        ("FINDER_CORRECTIONS_TARGET", "ftp", ["review", "list"]),
+    ],
+)
+def test_an_unusable_setting_is_a_usage_error_not_a_crash(monkeypatch, capsys, tmp_path, variable, value, argv):
+    monkeypatch.setenv("FINDER_CORRECTIONS_DB", str(tmp_path / "c.sqlite"))
+    monkeypatch.setenv(variable, value)
+    assert main(argv) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert variable in err and "please report" not in err

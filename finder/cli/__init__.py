@@ -1,7 +1,8 @@
 """The ``finder`` command line: one module per group of commands, loaded only when asked for.
 
-Exit codes: 0 success, 1 "nothing found" or "invalid data", 2 wrong usage (argparse, or a value out of
-range), 3 an unexpected error (a bug: please report it), 130 interrupted. Whatever the input, the command
+Exit codes: 0 success, 1 "nothing found" or "invalid data" (any :class:`finder.errors.FinderError`),
+2 wrong usage (argparse, a value out of range, an unusable ``FINDER_*`` setting), 3 an unexpected error
+(a bug: please report it), 130 interrupted. Whatever the input, the command
 prints a message, never a traceback.
 
 Each module of this package has a ``register(sub)`` that adds its sub-commands; :func:`main` imports only
@@ -15,7 +16,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from finder.cli._output import EXIT_CRASH, EXIT_INTERRUPTED, fail
+from finder.cli._output import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_USAGE, fail
+from finder.errors import FinderError, SettingsError
 
 #: Command → module of this package that registers it (``register(sub)``).
 COMMANDS: dict[str, str] = {
@@ -68,5 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
+    except SettingsError as exc:  # a FINDER_* variable: the person's to fix, not a bug
+        return fail(args, str(exc), EXIT_USAGE)
+    except FinderError as exc:  # input or data the library refused with a message (not a bug)
+        return fail(args, str(exc), EXIT_NOT_FOUND)
     except Exception as exc:  # the promise: no traceback, and a code scripts can tell from a usage error
         return fail(args, f"unexpected error ({type(exc).__name__}: {exc}); please report it", EXIT_CRASH)
