@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from finder import i18n
+
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "ui" / "pages" / "coverage.py"
 
@@ -67,3 +69,43 @@ def test_geopackage_for_qgis_is_prepared_on_request(app):
     next(b for b in app.button if b.label == "Prepare a GeoPackage for QGIS").click().run()
     assert not app.exception
     assert "Download the GeoPackage" in download_labels()
+
+
+def test_invalid_link_values_are_named_and_dropped(app):
+    # km=inf crashed the page once (OverflowError); language=xx made the analysis fail; age=٣٠ was read
+    # as 30. All three are now left out, named in one notice, and the page works with the defaults.
+    app.query_params.update({"lang": "en", "km": "inf", "language": "xx", "age": "٣٠", "topic": "asylum"})
+    app.run()
+    assert not app.exception
+    notice = " ".join(i.value for i in app.info)
+    assert notice == i18n.t("coverage.bad_params", "en", names="language, age, km")
+    assert not app.error
+    assert len(_district_table(app)) == 13
+    assert app.metric[0].label == "Residents beyond 20 km"  # the default threshold
+    assert app.query_params["topic"] == "asylum"  # the valid filter stays
+    assert not {"km", "language", "age"} & set(app.query_params)
+
+
+@pytest.mark.parametrize("km", ["1e400", "NaN", "-20", "20.5"])
+def test_numbers_that_are_no_threshold_do_not_break_the_page(app, km):
+    app.query_params.update({"lang": "de", "km": km})
+    app.run()
+    assert not app.exception
+    assert "km" in " ".join(i.value for i in app.info)
+    assert app.metric[0].label == i18n.t("coverage.m_beyond", "de", km="20")
+
+
+def test_page_follows_the_interface_language(app):
+    app.query_params.update({"lang": "ar", "topic": "asylum"})
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == i18n.t("coverage.title", "ar")
+    assert app.metric[0].label == i18n.t("coverage.m_beyond", "ar", km="20")
+    assert i18n.t("coverage.col_district", "ar") in _district_table(app).columns
+    assert "direction: rtl" in "".join(h.value for h in app.html)
+    assert app.query_params["lang"] == "ar"
+    # No German or English text of the page is left.
+    texts = [app.title[0].value, *(c.value for c in app.caption), *(h.value for h in app.header)]
+    for key in ("coverage.intro", "coverage.map_caption", "coverage.table"):
+        assert i18n.t(key, "ar") in texts
+        assert i18n.t(key, "en") not in texts and i18n.t(key, "de") not in texts
