@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from finder import rules
 from finder import settings as _settings
+from finder.cli import _args
 from finder.cli._output import EXIT_OK, EXIT_USAGE, fail, print_json
 from finder.core import Finder
 from finder.coverage import (
@@ -28,30 +27,6 @@ from finder.coverage import (
 from finder.coverage.export import FORMATS, write_layers
 from finder.errors import CoverageError
 from finder.vocab import KINDS, TOPICS
-
-
-def _checked(parse: Callable[[str], Any], what: str) -> Callable[[str], Any]:
-    """An argparse ``type`` from a :mod:`finder.rules` parser (None = invalid → exit 2 naming ``what``)."""
-
-    def convert(text: str) -> Any:
-        value = parse(text)
-        if value is None:
-            msg = f"{text!r} is not {what}"
-            raise argparse.ArgumentTypeError(msg)
-        return value
-
-    return convert
-
-
-def _language_code(text: str) -> str | None:
-    code = text.strip().lower()
-    return code if rules.is_language_code(code) else None
-
-
-_age = _checked(lambda t: rules.parse_int(t, 0, rules.MAX_AGE), f"an age (0–{rules.MAX_AGE})")
-_count = _checked(lambda t: rules.parse_int(t, 0, 999_999_999), "a whole number (0 or more)")
-_positive = _checked(lambda t: rules.parse_decimal(t, 0, math.inf, low_inclusive=False), "a number above 0")
-_language = _checked(_language_code, "an ISO 639-1 language code (e.g. ar, fa, uk)")
 
 
 def _format_value(value: Any, pattern: str = "{:.1f}") -> str:
@@ -166,33 +141,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--topic", action="append", choices=TOPICS)
     p.add_argument(
-        "--language", action="append", type=_language, help="ISO 639-1 code, e.g. ar (offices stating it)"
+        "--language",
+        action="append",
+        type=_args.language,
+        help="ISO 639-1 code, e.g. ar (offices stating it)",
     )
     p.add_argument(
         "--include-unstated-languages", action="store_true", help="also count offices stating no language"
     )
     p.add_argument("--kind", action="append", choices=KINDS)
-    p.add_argument("--age", type=_age)
+    p.add_argument("--age", type=_args.age)
     p.add_argument(
         "--what-if", action="append", metavar="PLACE|LAT,LON", help="add a hypothetical office (repeatable)"
     )
     p.add_argument(
         "--threshold-km",
-        type=_positive,
+        type=_args.positive,
         default=DEFAULT_GAP_THRESHOLD_KM,
         help="distance for the gap places (km)",
     )
     default_shares = ", ".join(f"{t:g}" for t in DEFAULT_THRESHOLDS_KM)
     p.add_argument(
-        "--share-threshold-km", dest="thresholds_km", type=_positive, action="append",
+        "--share-threshold-km", dest="thresholds_km", type=_args.positive, action="append",
         help=f"thresholds of the residents' shares (km, repeatable; default {default_shares})",
     )  # fmt: skip
-    p.add_argument("--limit", type=_count, default=20, help="number of gap places listed")
+    p.add_argument("--limit", type=_args.count, default=20, help="number of gap places listed")
     p.add_argument("--json", action="store_true")
     p.add_argument("--format", choices=FORMATS, help="write layers (needs --output)")
     p.add_argument("--output", help="a .gpkg file, or a folder for geojson/csv (default format: gpkg)")
     p.add_argument(
-        "--cell-m", type=_positive, default=DEFAULT_CELL_M, help="grid cell size in metres for the grid layer"
+        "--cell-m",
+        type=_args.positive,
+        default=DEFAULT_CELL_M,
+        help="grid cell size in metres for the grid layer",
     )
     p.add_argument("--data-dir")
     p.set_defaults(func=cmd_coverage)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Callable
 from typing import Any
 
-from finder import rules
+from finder.cli import _args
 from finder.cli._output import print_json
 from finder.cli.locate import place_from_text, settings_of
 from finder.core import Finder
@@ -91,48 +90,18 @@ def cmd_nearest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bounded(parse: Callable[[str], Any], what: str) -> Callable[[str], Any]:
-    """An argparse ``type`` from a :mod:`finder.rules` parser (None = invalid → exit 2 with ``what``)."""
-
-    def convert(text: str) -> Any:
-        value = parse(text)
-        if value is None:
-            msg = f"{text!r} is not {what}"
-            raise argparse.ArgumentTypeError(msg)
-        return value
-
-    return convert
-
-
-def _language(text: str) -> str:
-    code = text.strip().lower()
-    if not rules.is_language_code(code):
-        msg = f"{text!r} is not an ISO 639-1 language code (e.g. ar, fa, uk)"
-        raise argparse.ArgumentTypeError(msg)
-    return code
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``nearest``."""
     p = sub.add_parser("nearest", help="nearest matching offices to a place or 'LAT,LON'")
     p.add_argument("--at", required=True, help="a town, postcode, address or 'LAT,LON'")
     p.add_argument("--topic", action="append", choices=TOPICS)
-    p.add_argument("--language", action="append", type=_language, help="ISO 639-1 code, e.g. ar")
+    p.add_argument("--language", action="append", type=_args.language, help="ISO 639-1 code, e.g. ar")
     p.add_argument("--kind", action="append", choices=KINDS)
-    p.add_argument(
-        "--age", type=_bounded(lambda t: rules.parse_int(t, 0, rules.MAX_AGE), f"an age (0–{rules.MAX_AGE})")
-    )
-    p.add_argument(
-        "--limit",
-        type=_bounded(lambda t: rules.parse_int(t, 1, rules.MAX_LIMIT), f"a limit (1–{rules.MAX_LIMIT})"),
-        default=10,
-    )
+    p.add_argument("--age", type=_args.age)
+    p.add_argument("--limit", type=_args.limit, default=10)
     p.add_argument(
         "--radius",
-        type=_bounded(
-            lambda t: rules.parse_decimal(t, 0, rules.MAX_RADIUS_KM, low_inclusive=False),
-            f"a radius in km (above 0, at most {rules.MAX_RADIUS_KM:g})",
-        ),
+        type=_args.radius,
         help="only offices within this many km",
     )
     p.add_argument("--json", action="store_true")
