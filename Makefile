@@ -42,4 +42,6 @@ test: setup-test browser postgres lint validate pytest
 
 bench:
 	$(PYTHON) benchmarks/bench_search.py
+	$(PYTHON) benchmarks/bench_locate.py
 	$(PYTHON) benchmarks/bench_coverage.py
+	$(PYTHON) benchmarks/bench_cli.py
