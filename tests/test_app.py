@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import REPO
 from streamlit.testing.v1 import AppTest
 
 from finder import i18n
@@ -15,7 +15,7 @@ from finder.core import Finder
 from finder.urlstate import parse_params
 from ui.resources import map_click_action
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(REPO / "app.py")
 TIMEOUT = 60
 
 

@@ -2,16 +2,14 @@
 
 import datetime as dt
 import shutil
-from pathlib import Path
 
 import pytest
 from fake_geocoder import serve_fake_geocoder
+from helpers import REPO
 
 from finder import settings as _settings
 from finder.core import Finder, LocateError
 from finder.corrections import CorrectionStore, DirectoryEditor, directory_overlay
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

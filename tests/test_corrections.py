@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
-from helpers import FakeClock, make_offices_csv, run_cli
+from helpers import REPO, FakeClock, make_offices_csv, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,7 +30,6 @@ from finder.corrections import (
 from finder.directory import load_offices, validate_file
 from finder.rules import has_controls, is_office_id
 
-REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2027, 3, 1)
 HOSTILE = [
     "<script>alert('x')</script>",

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import REPO
 from streamlit.testing.v1 import AppTest
 
 from finder import i18n
 
-REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "ui" / "pages" / "coverage.py"
 
 

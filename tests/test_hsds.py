@@ -18,7 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import pytest
-from helpers import make_offices_csv, run_cli
+from helpers import REPO, make_offices_csv, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,7 +29,6 @@ from finder.errors import HsdsError
 from finder.import_plan import plan_import, read_import
 from finder.opening_hours import parse_opening_hours
 
-REPO = Path(__file__).resolve().parent.parent
 HH_MM = re.compile(r"([01][0-9]|2[0-4]):[0-5][0-9]")
 
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,7 +41,6 @@ from finder.i18n import (
     topic_label,
 )
 
-REPO = Path(__file__).resolve().parent.parent
 LANGS = tuple(LANGUAGES)
 #: Values that are the same in every language on purpose (a name, a licence notice).
 SAME_EVERYWHERE = {"app.title", "about.attribution"}

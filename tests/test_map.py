@@ -13,6 +13,7 @@ import folium.plugins
 import geopandas as gpd
 import pandas as pd
 import pytest
+from helpers import REPO
 from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import box
@@ -31,7 +32,6 @@ from finder.map import (
 )
 from finder.vocab import KINDS
 
-REPO = Path(__file__).resolve().parent.parent
 URL_RE = re.compile(r"(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s\"'<>`)]*")
 EVIL = "<script>alert(1)</script> `tick` ${1+1} back\\slash & 'q' \"dq\""
 

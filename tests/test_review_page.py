@@ -6,13 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from helpers import make_offices_csv
+from helpers import REPO, make_offices_csv
 from streamlit.testing.v1 import AppTest
 
 from finder import auth, corrections, i18n
 from finder.corrections import CorrectionStore
 
-REPO = Path(__file__).resolve().parent.parent
 PAGE = str(REPO / "ui" / "pages" / "review.py")
 SECRET = "correct horse battery staple"
 HOSTILE = "<script>alert('x')</script> **bold** [link](javascript:alert(1))"
