@@ -50,7 +50,9 @@ def test_coordinates_in_range_are_used_as_given(capsys):
         ("FINDER_CORRECTIONS_TARGET", "ftp", ["review", "list"]),
     ],
 )
-def test_an_unusable_setting_is_a_usage_error_not_a_crash(monkeypatch, capsys, tmp_path, variable, value, argv):
+def test_an_unusable_setting_is_a_usage_error_not_a_crash(
+    monkeypatch, capsys, tmp_path, variable, value, argv
+):
     monkeypatch.setenv("FINDER_CORRECTIONS_DB", str(tmp_path / "c.sqlite"))
     monkeypatch.setenv(variable, value)
     assert main(argv) == EXIT_USAGE
