@@ -257,6 +257,7 @@ def build_all(data_dir: Path, bkg_dir: Path | None = None) -> dict[str, int]:
 
 # -- the office directory --------------------------------------------------------------------------------
 
+
 def compiled_offices(source: Path, data_dir: Path, checked: str) -> tuple[list[dict[str, str]], list[str]]:
     """The team's compiled directory as rows of ``offices.csv``: normalised columns and offline positions.
 

@@ -353,10 +353,10 @@ def _check_record(record: _Record) -> Iterable[tuple[str, str]]:
         if not office_id:
             yield "id", "empty (every office needs an id)"
         elif not rules.is_office_id(office_id):
-            yield "id", (
-                f"not a slug (a-z, 0-9 and -, starting with a letter or digit, at most "
-                f"{rules.MAX_OFFICE_ID_CHARS} characters): {_show(office_id)}"
+            rule = (
+                f"a-z, 0-9 and -, starting with a letter or digit, at most {rules.MAX_OFFICE_ID_CHARS} long"
             )
+            yield "id", f"not a slug ({rule}): {_show(office_id)}"
     if get("name") == "":
         yield "name", "empty (every office needs a name)"
     if (kind := get("kind")) is not None and kind not in vocab.KINDS:
