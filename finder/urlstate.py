@@ -385,6 +385,20 @@ def parse_params(mapping: Mapping[Any, Any]) -> tuple[ViewState, list[str]]:
     return ViewState(**values), invalid
 
 
+def _filter_params(state: ViewState | CoverageState) -> dict[str, str]:
+    """The filters both pages share (topic, language, kind, age) as URL parameters, defaults left out."""
+    out = {}
+    if state.topics:
+        out["topic"] = ",".join(state.topics)
+    if state.languages:
+        out["language"] = ",".join(state.languages)
+    if state.kinds:
+        out["kind"] = ",".join(state.kinds)
+    if state.age is not None:
+        out["age"] = str(state.age)
+    return out
+
+
 def to_params(state: ViewState) -> dict[str, str]:
     """Write the view as URL parameters, leaving out defaults (the inverse of :func:`parse_params`).
 
@@ -400,14 +414,7 @@ def to_params(state: ViewState) -> dict[str, str]:
         out["q"] = state.q
     if state.at is not None:
         out["at"] = format_at(state.at)
-    if state.topics:
-        out["topic"] = ",".join(state.topics)
-    if state.languages:
-        out["language"] = ",".join(state.languages)
-    if state.kinds:
-        out["kind"] = ",".join(state.kinds)
-    if state.age is not None:
-        out["age"] = str(state.age)
+    out.update(_filter_params(state))
     if state.radius is not None:
         out["radius"] = format_radius(state.radius)
     if state.limit != DEFAULT_LIMIT:
@@ -469,14 +476,7 @@ def coverage_to_params(state: CoverageState) -> dict[str, str]:
     {'topic': 'asylum', 'unstated': '1', 'km': '30', 'whatif': 'Plauen'}
     """
     out: dict[str, str] = {}
-    if state.topics:
-        out["topic"] = ",".join(state.topics)
-    if state.languages:
-        out["language"] = ",".join(state.languages)
-    if state.kinds:
-        out["kind"] = ",".join(state.kinds)
-    if state.age is not None:
-        out["age"] = str(state.age)
+    out.update(_filter_params(state))
     if state.unstated:
         out["unstated"] = "1"
     if state.km != DEFAULT_KM:
