@@ -1,4 +1,4 @@
-"""The input rules, each in one place: office ids, control characters, ``lat,lon``, lengths, codes, numbers.
+"""The input rules, each in one place: ids, controls, bidi, formulas, ``lat,lon``, lengths, codes, numbers.
 
 The directory validator, the URL parsers of both pages, the corrections store, the gazetteer and the
 command line all ask these functions, so a value one of them accepts is accepted by all. Every function is
@@ -23,16 +23,20 @@ __all__ = [
     "MAX_QUERY_LENGTH",
     "MAX_RADIUS_KM",
     "escape_controls",
+    "has_bidi_controls",
     "has_controls",
     "is_language_code",
     "is_office_id",
     "match_latlon",
+    "neutralise_formula",
     "parse_codes",
     "parse_date",
     "parse_decimal",
     "parse_int",
     "parse_latlon",
+    "remove_bidi_controls",
     "remove_controls",
+    "starts_like_formula",
     "valid_latlon",
 ]
 
@@ -52,6 +56,22 @@ _OFFICE_ID = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{MAX_OFFICE_ID_CHARS - 1}}}")
 # whitespace in multi-line text and allowed there.
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROLS_BUT_WHITESPACE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidi controls that reorder the text around them: embeddings and overrides (U+202A-U+202E) and isolates
+# (U+2066-U+2069). With an override, "invoice" U+202E "gpj.exe" shows as "invoiceexe.jpg" ("Trojan Source",
+# CVE-2021-42574; rustc's text_direction_codepoint lints flag exactly these nine). The marks LRM, RLM and
+# ALM (U+200E, U+200F, U+061C) are allowed: each is one invisible strong letter that only settles which
+# side neighbouring brackets, digits or punctuation go, which mixed Arabic/Persian and Latin text needs;
+# a mark cannot turn a run of text around. ZWNJ (U+200C) joins letters in Persian and is no bidi control.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# A spreadsheet reads a cell starting with = + - @ as a formula (Excel, LibreOffice, Google Sheets), and a
+# tab or carriage return at the start can start one too (OWASP "CSV Injection"). Spaces before them do not
+# make a cell safe: importers with "trim spaces" drop them first.
+_FORMULA_START = "=+-@\t\r"
+_FORMULA_AFTER_SPACES = "=+-@"
+# Digits with + - ( ) / . , spaces or an en dash only: a number or a phone number ("+49 351 1234-5",
+# "-12.5"). A spreadsheet may compute it, but without letters, quotes, ! or | it can call no function,
+# reference no cell and start no program, so exports leave it exactly as it is.
+_PLAIN_NUMBER = re.compile(r"[0-9 ()/.,+\-\u2013]*[0-9][0-9 ()/.,+\-\u2013]*")
 # On a terminal a carriage return goes back to the start of the line and hides what came before it.
 _TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Two decimal numbers separated by a comma, a semicolon or white space ("51.05, 13.74", "51.05 13.74").
@@ -99,6 +119,65 @@ def escape_controls(text: str) -> str:
     f
     """
     return _TERMINAL_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def has_bidi_controls(text: str) -> bool:
+    """Whether ``text`` contains bidi embeddings, overrides or isolates (U+202A-U+202E, U+2066-U+2069).
+
+    Examples
+    --------
+    >>> has_bidi_controls("A\u202eevil"), has_bidi_controls("مرکز\u200f (۲)")
+    (True, False)
+    """
+    return _BIDI_CONTROLS.search(text) is not None
+
+
+def remove_bidi_controls(text: str) -> str:
+    """``text`` without the bidi controls :func:`has_bidi_controls` finds (LRM/RLM marks are kept)."""
+    return _BIDI_CONTROLS.sub("", text)
+
+
+def starts_like_formula(text: str, allowed: str = "") -> bool:
+    r"""Whether a spreadsheet might read ``text`` as a formula: it starts with ``= + - @``, a tab or a CR.
+
+    Parameters
+    ----------
+    text
+        A cell value.
+    allowed
+        Leading characters that are fine in this column (``"+"`` for phone numbers); the column's own
+        rule must then make sure the rest is harmless.
+
+    Examples
+    --------
+    >>> starts_like_formula("=1+1"), starts_like_formula("  @SUM(1)"), starts_like_formula("\tx")
+    (True, True, True)
+    >>> starts_like_formula("+49 351 1234", allowed="+"), starts_like_formula("Mo-Fr 9-12")
+    (False, False)
+    """
+    first = text[:1]
+    if first and first in _FORMULA_START:
+        return first not in allowed
+    first = text.lstrip()[:1]
+    return bool(first) and first in _FORMULA_AFTER_SPACES and first not in allowed
+
+
+def neutralise_formula(text: str) -> str:
+    r"""``text`` as a cell no spreadsheet evaluates: ``'`` before a formula start (OWASP), else unchanged.
+
+    Plain numbers and phone numbers (digits with ``+ - ( ) / . ,`` and spaces only) stay as they are:
+    they can call no function, and an export of a valid directory must not change them.
+
+    Examples
+    --------
+    >>> neutralise_formula('=HYPERLINK("http://x.example","a")'), neutralise_formula("+49 351 1234")
+    ('\'=HYPERLINK("http://x.example","a")', '+49 351 1234')
+    >>> neutralise_formula("-2+3+cmd|' /C calc'!A0"), neutralise_formula("Caritas")
+    ("'-2+3+cmd|' /C calc'!A0", 'Caritas')
+    """
+    if not starts_like_formula(text) or _PLAIN_NUMBER.fullmatch(text):
+        return text
+    return "'" + text
 
 
 def match_latlon(text: object) -> tuple[float, float] | None:
