@@ -28,7 +28,7 @@ from finder.corrections import (
     RateLimitedError,
 )
 from finder.directory import load_offices, validate_file
-from finder.rules import has_controls, is_office_id
+from finder.rules import has_bidi_controls, has_controls, is_office_id
 
 TODAY = dt.date(2027, 3, 1)
 HOSTILE = [
@@ -167,7 +167,8 @@ def test_known_ids_are_enforced(store):
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_text_is_stored_verbatim_and_harmlessly(store, text):
     number = store.submit("a", "other", text, text[:100], client_key="k")
-    assert store.suggestion(number).proposed == text
+    # Verbatim but for bidi controls, which could make the text read backwards on the review page.
+    assert store.suggestion(number).proposed == text.replace("\u202e", "").replace("\u202c", "")
     # The SQL-looking text did nothing to the database.
     tables = set(sqlalchemy.inspect(store.engine).get_table_names())
     assert {"suggestions", "change_sets", "field_changes", "login_failures"} <= tables
@@ -184,6 +185,23 @@ def test_control_characters_and_bad_unicode_are_cleaned(store):
     assert corrections.clean_text(b"ok \xff", max_chars=10) == "ok \ufffd"
 
 
+def test_bidi_controls_are_removed_from_reports_and_marks_kept(store):
+    # The review's report: opening hours with U+202E; and Persian text whose RLM keeps the bracket in place.
+    number = store.submit("a", "hours", "Mo-Fr 9-12\u202e (21-9 aS)", client_key="k")
+    assert store.suggestion(number).proposed == "Mo-Fr 9-12 (21-9 aS)"
+    persian = "\u2067دوشنبه تا جمعه ۹-۱۲\u2069 (MBE)\u200f"
+    number = store.submit("a", "hours", persian, "\u202bمریم\u202c", client_key="k")
+    assert store.suggestion(number).proposed == "دوشنبه تا جمعه ۹-۱۲ (MBE)\u200f"
+    assert store.suggestion(number).contact == "مریم"
+    # Imports keep them (light), so that validation names them instead of the import changing them quietly.
+    assert corrections.clean_text("A\u202eb", max_chars=10, light=True) == "A\u202eb"
+
+
+def test_an_edit_cannot_put_bidi_controls_into_the_directory(editor, csv_path):
+    editor.apply("a", {"name": "Office\u202e A"}, by="m", reason="r")
+    assert rows_of(csv_path)["a"]["name"] == "Office A"
+
+
 @given(st.text(max_size=300))
 def test_clean_text_property(text):
     try:
@@ -192,6 +210,7 @@ def test_clean_text_property(text):
         return
     assert len(out) <= 200
     assert not has_controls(out, multiline=True)
+    assert not has_bidi_controls(out)
     assert "\r" not in out  # line breaks are LF only
     out.encode("utf-8")  # always encodable: no lone surrogates
     assert corrections.clean_text(out, max_chars=200, multiline=True) == out

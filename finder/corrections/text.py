@@ -7,7 +7,7 @@ import unicodedata
 from typing import Final
 
 from finder.errors import CorrectionError
-from finder.rules import MAX_OFFICE_ID_CHARS, escape_controls, remove_controls
+from finder.rules import MAX_OFFICE_ID_CHARS, escape_controls, remove_bidi_controls, remove_controls
 
 __all__ = [
     "MAX_CONTACT_CHARS",
@@ -36,7 +36,12 @@ MAX_NAME_CHARS: Final = 100
 def clean_text(
     value: object, *, max_chars: int, multiline: bool = False, what: str = "text", light: bool = False
 ) -> str:
-    r"""Make user text safe to store and show: valid Unicode, no control characters, NFC, trimmed.
+    r"""Make user text safe to store and show: valid Unicode, no control or bidi characters, NFC, trimmed.
+
+    Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) are removed, not refused:
+    text copied from an Arabic or Persian page often carries them invisibly, and a person cannot fix what
+    they cannot see, while U+202E could make a report read backwards on the review page. The marks
+    LRM/RLM/ALM stay (see :func:`finder.rules.has_bidi_controls`). The directory itself refuses all of them.
 
     Parameters
     ----------
@@ -50,7 +55,8 @@ def clean_text(
         Name of the field for messages.
     light
         Only make the text valid (no surrogates, no control characters other than tab and newline) and
-        keep it otherwise exactly as given (for imports of already validated data).
+        keep it otherwise exactly as given (for imports of already validated data; bidi controls are kept
+        too, so that validation refuses them with a message instead of the import changing them quietly).
 
     Returns
     -------
@@ -66,6 +72,8 @@ def clean_text(
     --------
     >>> clean_text("  line1\r\nline2\x1b[31m ", max_chars=50, multiline=True)
     'line1\nline2[31m'
+    >>> clean_text("Mo\u202e21-9 rF", max_chars=50)
+    'Mo21-9 rF'
     >>> clean_text("a\n  b", max_chars=50)
     'a b'
     """
@@ -83,6 +91,7 @@ def clean_text(
     if not light:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Line breaks are LF only: a carriage return left in an imported value would hide text on a terminal.
+        text = remove_bidi_controls(text)
     text = remove_controls(text, multiline=True).replace("\r", "")
     if not light:
         if not multiline:
