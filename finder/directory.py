@@ -83,6 +83,8 @@ _MULTI_SEPARATOR = re.compile(r"[;,]")
 # Characters RFC 3986 never allows unencoded (non-ASCII is fine: browsers accept IRIs).
 _URL_UNSAFE = re.compile(r'[<>"{}\\^`]')
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>")
+# A CR that does not end a line (CRLF inside a quoted field of a CRLF file is a line break, and fine).
+_LONE_CR = re.compile(r"\r(?!\n)")
 # Bytes that are not UTF-8 are decoded with ``surrogateescape`` and show up as lone surrogates.
 _UNDECODABLE = re.compile(r"[\udc80-\udcff]")
 
@@ -341,6 +343,9 @@ def _generic_messages(value: str) -> list[str]:
         messages.append(f"contains bytes that are not UTF-8: {_show(value)}")
     if rules.has_controls(value, multiline=True):
         messages.append(f"contains control characters: {_show(value)}")
+    elif _LONE_CR.search(value):
+        # A spreadsheet starts a new row at a CR (CSV writers leave it unquoted), and a terminal hides text.
+        messages.append(f"contains a carriage return (CR) without a line feed after it: {_show(value)}")
     if rules.has_bidi_controls(value):
         messages.append(
             f"contains bidi controls (U+202A-U+202E, U+2066-U+2069) that reorder text: {_show(value)}"

@@ -4,7 +4,9 @@ One point per office that has a position (WGS84, EPSG:4326). Offices without one
 left out, and the count says how many. Every feature carries ``geocode_precision``: most points are the
 centre of the office's postcode or town, not its door, and GIS users must be able to see that.
 List columns stay ``;``-separated text, as in ``offices.csv``. Files are written to a temporary name
-and moved into place, so a reader never sees half a file.
+and moved into place, so a reader never sees half a file. Text attributes that start like a spreadsheet
+formula get a ``'`` in front (:func:`finder.csv_export.safe_frame`): QGIS and ogr2ogr turn these files
+into spreadsheets in one step.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from finder._values import cell_text, finite_float
+from finder.csv_export import safe_frame
 from finder.directory import OFFICE_COLUMNS
 
 #: Output formats: name → (GDAL driver, file suffix).
@@ -100,7 +103,7 @@ def export(
         # The GeoPackage standard requires the suffix (GDAL warns without it, and GIS tools look for it).
         target = target.with_name(target.name + suffix)
     target.parent.mkdir(parents=True, exist_ok=True)
-    frame = offices_geodataframe(offices)
+    frame = safe_frame(offices_geodataframe(offices))
     if fmt == "geojson":
         options: dict[str, Any] = {"RFC7946": "YES", "DESCRIPTION": DESCRIPTION}
     else:

@@ -21,6 +21,12 @@ Reading (:func:`read_hsds`, :func:`service_to_row`) turns such a folder back int
 followed by import changes nothing. The weekly rules come from :mod:`finder.opening_hours`; the commands
 ``finder export`` and ``finder import`` are in :mod:`finder.cli.exchange`.
 
+Values are written exactly as the directory has them, also those a spreadsheet would read as a formula:
+HSDS is JSON for programs, and changing values (a ``'`` in front) would break "export, then import, changes
+nothing". A valid directory holds no such values anyway (only phone numbers starting with ``+``, which are
+harmless), and an import of one is refused by validation. Exports that spreadsheets open (CSV, GeoJSON,
+GeoPackage) neutralise them (:mod:`finder.csv_export`).
+
 Nothing here reads or writes suggestions or their contacts: they never leave the corrections database.
 """
 

@@ -68,10 +68,10 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # make a cell safe: importers with "trim spaces" drop them first.
 _FORMULA_START = "=+-@\t\r"
 _FORMULA_AFTER_SPACES = "=+-@"
-# Digits with + - ( ) / . , spaces or an en dash only: a number or a phone number ("+49 351 1234-5",
+# Digits with + - ( ) / . , ; spaces or an en dash only: a number or phone numbers ("+49 351 1234-5; 0351 2",
 # "-12.5"). A spreadsheet may compute it, but without letters, quotes, ! or | it can call no function,
 # reference no cell and start no program, so exports leave it exactly as it is.
-_PLAIN_NUMBER = re.compile(r"[0-9 ()/.,+\-\u2013]*[0-9][0-9 ()/.,+\-\u2013]*")
+_PLAIN_NUMBER = re.compile(r"[0-9 ()/.,;+\-\u2013]*[0-9][0-9 ()/.,;+\-\u2013]*")
 # On a terminal a carriage return goes back to the start of the line and hides what came before it.
 _TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Two decimal numbers separated by a comma, a semicolon or white space ("51.05, 13.74", "51.05 13.74").
@@ -165,7 +165,7 @@ def starts_like_formula(text: str, allowed: str = "") -> bool:
 def neutralise_formula(text: str) -> str:
     r"""``text`` as a cell no spreadsheet evaluates: ``'`` before a formula start (OWASP), else unchanged.
 
-    Plain numbers and phone numbers (digits with ``+ - ( ) / . ,`` and spaces only) stay as they are:
+    Plain numbers and phone numbers (digits with ``+ - ( ) / . , ;`` and spaces only) stay as they are:
     they can call no function, and an export of a valid directory must not change them.
 
     Examples

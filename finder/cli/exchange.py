@@ -1,4 +1,4 @@
-"""``finder export`` and ``finder import``: the directory as HSDS 3, GeoJSON or GeoPackage, and back."""
+"""``finder export`` and ``finder import``: the directory as HSDS 3, CSV, GeoJSON or GeoPackage, and back."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from finder import corrections, gis_export, hsds
+from finder import corrections, csv_export, gis_export, hsds
 from finder import settings as _settings
-from finder.cli._output import EXIT_NOT_FOUND, EXIT_OK, fail, print_json
+from finder.cli._output import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, fail, print_json
 from finder.errors import HsdsError
 from finder.import_plan import apply_import, plan_import, read_import
 from finder.rules import escape_controls
 
-#: Formats of ``finder export``: HSDS writes a folder, the GIS formats one file.
-EXPORT_FORMATS = ("hsds", *gis_export.FORMATS)
+#: Formats of ``finder export``: HSDS writes a folder, CSV and the GIS formats one file.
+EXPORT_FORMATS = ("hsds", "csv", *gis_export.FORMATS)
 
 
 def _settings_of(args: argparse.Namespace) -> _settings.Settings:
@@ -26,11 +26,19 @@ def _settings_of(args: argparse.Namespace) -> _settings.Settings:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the directory (with database edits, if that is the target) and print what was written."""
-    _, rows = corrections.current_rows(_settings_of(args))
+    settings = _settings_of(args)
+    header, rows = corrections.current_rows(settings)
     output = Path(args.output)
     summary: dict[str, Any] = {"format": args.format, "offices": len(rows)}
     if args.format == "hsds":
         summary["written"] = [str(p) for p in hsds.export_hsds(rows, output)]
+    elif args.format == "csv":
+        directory = Path(settings.data_dir) / "offices.csv"
+        target = output / "offices.csv" if output.is_dir() else output
+        if target.resolve() == directory.resolve():
+            # Edits go through the change history; an export must not silently replace the directory.
+            return fail(args, f"{target} is the directory itself; export to another file", EXIT_USAGE)
+        summary["written"] = [str(csv_export.write_directory_csv(header, rows, output))]
     else:
         path, count = gis_export.export(rows, output, args.format)
         summary.update(written=[str(path)], features=count, without_location=len(rows) - count)
@@ -73,10 +81,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``finder export`` (HSDS, GeoJSON, GeoPackage) and ``finder import``."""
-    p = sub.add_parser("export", help="write the directory as HSDS 3 JSON, GeoJSON or GeoPackage")
+    """Add ``finder export`` (HSDS, CSV, GeoJSON, GeoPackage) and ``finder import``."""
+    p = sub.add_parser("export", help="write the directory as HSDS 3 JSON, CSV, GeoJSON or GeoPackage")
     p.add_argument("--format", choices=EXPORT_FORMATS, required=True)
-    p.add_argument("--output", required=True, help="a folder (hsds) or a file (geojson, gpkg)")
+    p.add_argument("--output", required=True, help="a folder (hsds) or a file (csv, geojson, gpkg)")
     p.add_argument("--data-dir")
     p.set_defaults(func=cmd_export)
 

@@ -14,6 +14,7 @@ import pandas as pd
 from finder import corrections, freshness
 from finder import settings as _settings
 from finder.cli._output import EXIT_OK, EXIT_USAGE, fail, print_json
+from finder.csv_export import safe_frame
 from finder.directory import load_offices
 
 #: Output formats of ``finder report``.
@@ -77,7 +78,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         print_json({"today": today.isoformat(), "stale_after_days": limit, "rows": records})
     elif args.format == "csv":
         out = io.StringIO()
-        table.to_csv(out, index=False, lineterminator="\n")
+        # A work list is opened in a spreadsheet: no cell may run as a formula there.
+        safe_frame(table).to_csv(out, index=False, lineterminator="\n")
         sys.stdout.write(out.getvalue())
     else:
         what = "offices, most in need of a check first" if args.offices else "freshness and completeness"

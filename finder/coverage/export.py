@@ -38,6 +38,7 @@ from finder import geodata
 from finder.coverage.cost import CRS
 from finder.coverage.report import ATTRIBUTION, CoverageReport
 from finder.coverage.surface import DistanceSurface
+from finder.csv_export import safe_frame
 from finder.errors import CoverageError
 
 if TYPE_CHECKING:
@@ -157,6 +158,9 @@ def write_layers(
         raise CoverageError(msg)
     target = _target(Path(path), fmt)
     all_layers = layers(report, surface, districts if districts is not None else geodata.districts())
+    # Every format ends up in spreadsheets (QGIS exports attribute tables to XLSX): no text cell may run as a
+    # formula there (office names come from the directory, what-if labels from a geocoder).
+    all_layers = {name: safe_frame(gdf) for name, gdf in all_layers.items()}
     meta = _metadata(report)
     written: list[Path] = []
     try:
