@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
@@ -158,3 +159,33 @@ class FakeTimer:
     def advance(self, seconds: float) -> None:
         """Move the clock on without a wait (time spent elsewhere)."""
         self.now += seconds
+
+
+#: Markdown and HTML that a hostile link, report or directory entry may carry: a link, an image, bold,
+#: HTML, a colour directive, a formula, an event handler, a bare link and a bare e-mail address. The words
+#: are odd on purpose, so that no place search finds a place for it.
+HOSTILE_MARKDOWN = (
+    "[Urgent](https://evil.example/x) ![t](https://evil.example/t.png) **zqbold** <b>zqb</b> :red[zqred] "
+    "$\\alpha$ <img src=x onerror=alert(1)> https://evil.example/auto mail@evil.example"
+)
+_ACTIVE_PIECES = ("[Urgent](", "![t](", "**zqbold**", "<b>", ":red[", "$\\alpha$", "<img")
+# GFM finds bare links in the text after backslash escapes are gone.
+_BARE_LINKS = ("https://evil", "mail@evil")
+
+
+def active_markdown(text: str) -> list[str]:
+    """The pieces of :data:`HOSTILE_MARKDOWN` that the Markdown ``text`` still has in their working form.
+
+    Examples
+    --------
+    >>> active_markdown("Nothing found for “**zqbold**”")
+    ['**zqbold**']
+    >>> active_markdown("Nothing found for “\\\\*\\\\*zqbold\\\\*\\\\* \\\\<img”")
+    []
+    >>> active_markdown("see https\\\\:\\\\/\\\\/evil\\\\.example")
+    ['https://evil']
+    """
+    # A backslash before a piece's first character makes Markdown show that character as it is.
+    pieces = [piece for piece in _ACTIVE_PIECES if re.search(r"(?<!\\)" + re.escape(piece), text)]
+    unescaped = re.sub(r"\\(.)", r"\1", text)
+    return pieces + [link for link in _BARE_LINKS if link in unescaped]

@@ -7,13 +7,14 @@ import re
 
 import pandas as pd
 import pytest
-from helpers import REPO
+from helpers import HOSTILE_MARKDOWN, REPO, active_markdown
 from streamlit.testing.v1 import AppTest
 
 from finder import i18n
 from finder.core import Finder
 from finder.urlstate import parse_params
 from ui.resources import map_click_action
+from ui.safe_text import md_unescape
 
 APP = str(REPO / "app.py")
 TIMEOUT = 60
@@ -41,6 +42,18 @@ def card_ids(at: AppTest, section: str) -> list[str]:
 
 def headers(at: AppTest) -> list[str]:
     return [h.value for h in at.header]
+
+
+def markdown_values(at: AppTest) -> list[str]:
+    """Every text of the page that Streamlit reads as Markdown (elements, labels, radio options)."""
+    elements = [
+        *at.title, *at.header, *at.subheader, *at.markdown, *at.caption,
+        *at.error, *at.warning, *at.info, *at.success,
+    ]  # fmt: skip
+    texts = [str(e.value) for e in elements]
+    for radio in at.radio:
+        texts += [radio.label, *radio.options]
+    return texts + [b.label for b in at.button]
 
 
 def test_start_page_without_parameters() -> None:
@@ -144,7 +157,7 @@ def test_office_from_link_is_shown_even_without_place(finder: Finder) -> None:
 def test_ambiguous_place_offers_candidates_saxony_first() -> None:
     at = run({"lang": "de", "q": "Neustadt"})
     pick = at.radio(key="place_pick")
-    labels = pick.options
+    labels = [md_unescape(o) for o in pick.options]  # radio options are Markdown: escaped place names
     assert len(labels) > 2
     assert "Sächsische Schweiz" in labels[0] or "Vogtland" in labels[0]
     pick.set_value(1).run()
@@ -182,6 +195,28 @@ def test_place_not_found_or_outside_saxony_is_said() -> None:
     at.button(key="place_submit").click().run()
     assert not at.error
     assert any(w.value == i18n.t("results.outside_saxony", "en", place="Berlin") for w in at.warning)
+
+
+def test_markdown_and_html_in_a_link_are_shown_as_text() -> None:
+    # D1: a link or QR code could put the sender's link or a tracking image into the page's own messages.
+    at = run({"lang": "en", "q": HOSTILE_MARKDOWN})
+    assert md_unescape(at.error[0].value) == i18n.t("results.not_found", "en", query=HOSTILE_MARKDOWN)
+    assert [piece for text in markdown_values(at) for piece in active_markdown(text)] == []
+
+    # A point outside Saxony that the link names: "You are here", the warning and the heading show the name.
+    at = run({"lang": "en", "at": "52.52,13.40", "q": HOSTILE_MARKDOWN})
+    shown = [md_unescape(text) for text in markdown_values(at)]
+    assert i18n.t("results.outside_saxony", "en", place=HOSTILE_MARKDOWN) in shown
+    n = len(card_ids(at, "result"))
+    assert i18n.t("results.heading", "en", place=HOSTILE_MARKDOWN, n=n) in shown
+    assert any(text.startswith("📍") and text.endswith(HOSTILE_MARKDOWN) for text in shown)
+    assert [piece for text in markdown_values(at) for piece in active_markdown(text)] == []
+
+
+def test_ordinary_place_names_read_the_same() -> None:
+    at = run({"lang": "en", "at": "51.15,14.99", "q": "Görlitz (Landkreis)"})
+    shown = [md_unescape(text) for text in markdown_values(at)]
+    assert any(h.startswith("Offices near Görlitz (Landkreis): ") for h in shown)
 
 
 @pytest.mark.parametrize("lang", list(i18n.LANGUAGES))

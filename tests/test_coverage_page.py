@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from helpers import REPO
+from helpers import HOSTILE_MARKDOWN, REPO, active_markdown
 from streamlit.testing.v1 import AppTest
 
 from finder import i18n
+from ui.safe_text import md_unescape
 
 PAGE = REPO / "ui" / "pages" / "coverage.py"
 
@@ -47,6 +48,17 @@ def test_what_if_changes_figures_and_bad_input_is_a_message(app):
     assert "age" in " ".join(i.value for i in app.info)  # the invalid age from the link is named
     beyond = app.metric[0]
     assert beyond.delta is not None and beyond.delta.startswith("-")
+
+
+def test_markdown_in_a_what_if_link_is_shown_as_text(app):
+    # D1: the message about a what-if place that is not found quotes the link's text.
+    app.query_params.update({"lang": "en", "whatif": HOSTILE_MARKDOWN})
+    app.run()
+    assert not app.exception
+    assert any(HOSTILE_MARKDOWN in md_unescape(w.value) for w in app.warning)
+    elements = [*app.title, *app.header, *app.markdown, *app.caption, *app.error, *app.warning, *app.info]
+    texts = [str(e.value) for e in elements] + [b.label for b in app.button]
+    assert [piece for text in texts for piece in active_markdown(text)] == []
 
 
 def test_no_matching_office_gives_a_clear_message(app):

@@ -161,8 +161,14 @@ def map_click_action(
 
 
 def esc(value: object) -> str:
-    """HTML-escape any value for ``unsafe_allow_html`` markdown (None → '')."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """HTML-escape any value for ``unsafe_allow_html`` markdown and ``st.html`` (None → '').
+
+    Line breaks become character references too: ``st.markdown`` reads HTML only up to a blank line, so a
+    value with one (directory fields may have several lines) would let Markdown read the rest of the card,
+    links and images included. For Markdown text use :func:`ui.safe_text.md` instead.
+    """
+    text = html.escape("" if value is None else str(value), quote=True)
+    return text.replace("\r", "&#13;").replace("\n", "&#10;")
 
 
 def page_style(lang: str, extra_css: str = "") -> None:

@@ -54,6 +54,7 @@ from ui.coverage_charts import (
     ratio_label,
 )
 from ui.resources import esc
+from ui.safe_text import md
 
 #: Session-state key of each field of the page's :class:`~finder.urlstate.CoverageState` (its widgets).
 KEYS = {
@@ -400,7 +401,7 @@ def main() -> None:
             ss[KEYS["unstated"]],
         )
     except CoverageError as exc:
-        st.error(t("coverage.error", error=str(exc)))
+        st.error(t("coverage.error", error=md(exc)))
         return
 
     what_if: list[WhatIf] = []
@@ -408,18 +409,19 @@ def main() -> None:
         try:
             what_if.extend(get_coverage().what_if([item]))
         except CoverageError as exc:
-            st.warning(t("coverage.whatif_error", error=str(exc)))
+            # The message quotes the typed place: plain text, never Markdown.
+            st.warning(t("coverage.whatif_error", error=md(exc)))
 
     filters: Filters = (flt.topics, flt.languages, flt.kinds, flt.age, flt.include_unstated_languages)
     what_if_key = tuple((w.label, w.lat, w.lon, w.district or "") for w in what_if)
     if get_coverage().supply(flt, what_if).empty:
-        st.warning(t("coverage.no_match", filters=flt.describe()))
+        st.warning(t("coverage.no_match", filters=md(flt.describe())))
         return
     try:
         with st.spinner("…"):
             report, bands = analyse(filters, what_if_key, km)
     except CoverageError as exc:
-        st.warning(t("coverage.error", error=str(exc)))
+        st.warning(t("coverage.error", error=md(exc)))
         return
 
     # Headline figures.
@@ -465,7 +467,7 @@ def main() -> None:
     try:
         urls = resources.get_asset_urls()
     except AssetError as exc:  # without the map's files the page still has figures and table
-        st.warning(str(exc))
+        st.warning(md(exc))
         urls = None
     if urls is not None:
         fmap = build_map(report, bands, ratio=ratio, km=km, show=show, lang=lang, asset_urls=urls)
@@ -501,7 +503,7 @@ def main() -> None:
         )
         top = picks.iloc[0]
         st.button(
-            t("coverage.whatif_try", place=str(top["name"])),
+            t("coverage.whatif_try", place=md(top["name"])),
             on_click=_try_what_if,
             args=(f"{top['lat']:.5f},{top['lon']:.5f}",),
         )
@@ -527,7 +529,7 @@ def main() -> None:
     with st.expander(t("coverage.method"), expanded=True):
         st.markdown(f"{t('coverage.method1')}  \n{t('coverage.method2')}")
         for note in report.notes:
-            st.caption(note)
+            st.caption(md(note))
     st.caption(f"{t('coverage.attribution')}: {ATTRIBUTION}")
 
 

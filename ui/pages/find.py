@@ -30,6 +30,7 @@ from finder.rules import MAX_AGE, MAX_LIMIT, MAX_QUERY_LENGTH
 from finder.vocab import ISO_639_1, KINDS, TOPICS
 from ui import cards
 from ui import resources as res
+from ui.safe_text import md
 
 #: The "Distance" choices as ``"<radius km>:<at most N>"`` (empty radius: no radius), see
 #: :func:`distance_choice`.
@@ -201,7 +202,7 @@ def resolve_place(finder: Finder, view: urlstate.ViewState) -> tuple[Place | Non
         try:
             place = finder.place_at(*view.at)
         except LocateError:
-            return None, [], t("results.not_found", query=urlstate.format_at(view.at))
+            return None, [], t("results.not_found", query=md(urlstate.format_at(view.at)))
         if view.q:
             place = dataclasses.replace(place, label=view.q, query=view.q)
         return place, [], None
@@ -209,7 +210,7 @@ def resolve_place(finder: Finder, view: urlstate.ViewState) -> tuple[Place | Non
         try:
             place = finder.locate(view.q)
         except LocateError:
-            return None, [], t("results.not_found", query=view.q)
+            return None, [], t("results.not_found", query=md(view.q))
         best, others = _saxony_first(place)
         return best, others, None
     return None, [], None
@@ -442,7 +443,11 @@ def where_section(place: Place | None, candidates: list[Place], error: str | Non
     if notice:
         typed, topic = notice
         st.info(
-            t("find.topic_typed", query=_isolate(typed), topic=i18n.topic_label(topic, res.current_lang())),
+            t(
+                "find.topic_typed",
+                query=md(_isolate(typed)),
+                topic=i18n.topic_label(topic, res.current_lang()),
+            ),
             icon="💡",
         )
     if error:
@@ -454,7 +459,7 @@ def where_section(place: Place | None, candidates: list[Place], error: str | Non
         st.radio(
             t("find.did_you_mean"),
             options=range(len(options)),
-            format_func=lambda i: options[i][0],
+            format_func=lambda i: md(options[i][0]),
             key="place_pick",
             on_change=_on_place_pick,
         )
@@ -564,16 +569,16 @@ def main() -> None:
     if place is not None:
         district = f" ({place.district})" if place.district and place.district not in place.label else ""
         label = _isolate(f"{place.label}{district}")
-        st.markdown(f"📍 **{res.esc(t('map.you_are_here'))}:** {res.esc(label)}")
+        st.markdown(f"📍 **{res.esc(t('map.you_are_here'))}:** {md(label)}")
         if not place.in_saxony:
-            st.warning(t("results.outside_saxony", place=_isolate(place.label)), icon="🗺️")
+            st.warning(t("results.outside_saxony", place=md(_isolate(place.label))), icon="🗺️")
 
     render_share(view, place, results, responsible)
 
     if place is not None:
         st.header(t("results.responsible_heading"), anchor="responsible")
         if place.district:
-            st.markdown(res.esc(t("results.responsible_district", district=_isolate(place.district))))
+            st.markdown(t("results.responsible_district", district=md(_isolate(place.district))))
         st.caption(f"{t('results.responsible_note')} {t('results.abh_note')}")
         render_cards(responsible, "responsible", place=place, selected=view.office, columns=2)
 
@@ -582,7 +587,8 @@ def main() -> None:
         if place is None:
             st.info(t("results.start_hint"), icon="👆")
         else:
-            st.header(t("results.heading", place=_isolate(place.label), n=len(results)), anchor="results")
+            heading = t("results.heading", place=md(_isolate(place.label)), n=len(results))
+            st.header(heading, anchor="results")
             st.caption(t("results.straight_line"))
             if results.empty:
                 st.info(t("results.no_match"), icon="🔎")
