@@ -18,21 +18,18 @@ from urllib.parse import urlencode
 
 import pytest
 from browser_helpers import DESKTOP, RecordingPage, running_app
-from helpers import REPO, make_offices_csv
+from helpers import HOSTILE_MARKDOWN, REPO, make_offices_csv
 
-from finder import corrections
+from finder import corrections, urlstate
 from ui.safe_text import WORD_JOINER
 
 pytestmark = pytest.mark.browser
 
 SECRET = "correct horse battery staple"
 EVIL = "evil.example"
-# One payload for each kind of injection. The words are odd on purpose: the gazetteer's fuzzy search
-# must find no place for it, so the find page says "Nothing found for “…”" and shows it back.
-PAYLOAD = (
-    f"[Urgent](https://{EVIL}/x) ![t](https://{EVIL}/t.png) **zqbold** <b>zqb</b> :red[zqred] "
-    f"$\\alpha$ <img src=x onerror=alert(1)> https://{EVIL}/auto mail@{EVIL}"
-)
+# Every kind of injection at once; no place search finds a place for it, so the find page says "Nothing
+# found for “…”" and shows it back.
+PAYLOAD = HOSTILE_MARKDOWN
 # The directory refuses HTML tags, so an office can only carry Markdown.
 PAYLOAD_DATA = (
     f"[Urgent](https://{EVIL}/n) ![t](https://{EVIL}/n.png) **zqbold** :red[zqred] $\\alpha$ www.{EVIL}"
@@ -41,8 +38,10 @@ HOSTILE_OFFICE = "abh-bautzen"
 # Text that must never be a link, an image or a formatted element of its own.
 PAYLOAD_WORDS = ("Urgent", "t", "zqbold", "zqb", "zqred", "alpha", "α")
 
-FIND_CHECKED = ("lang", "at", "topic", "language", "kind", "age", "radius", "limit", "office")
-COVERAGE_CHECKED = ("lang", "topic", "language", "kind", "age", "unstated", "km", "ratio", "show")
+# Every parameter the pages read (a new one is covered here automatically). The free-text ones (q, whatif)
+# get a URL of their own; the rest are checked values, all hostile in one URL per page.
+FIND_CHECKED = tuple(name for name in urlstate.PARAM_NAMES if name != "q")
+COVERAGE_CHECKED = ("lang", *(name for name in urlstate.COVERAGE_PARAM_NAMES if name != "whatif"))
 
 # (name, path, parameters, a selector that shows the page has its content, whether the payload is shown)
 CASES = [
@@ -180,7 +179,7 @@ def test_password_field_is_empty_after_a_refused_sign_in(browser, hostile_app):
         field = page.get_by_label("Password", exact=True)
         field.fill("not-the-password-42")
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_selector("text=Wrong password", timeout=30_000)
+        page.wait_for_selector("[data-testid='stAlert']", timeout=30_000)  # wrong password (or locked)
         settle(page, "input[type='password']")
         field = page.locator("input[type='password']")
         # Neither the live value nor the DOM attribute keeps what was typed (shared office computers).
