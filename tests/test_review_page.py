@@ -99,6 +99,19 @@ def test_wrong_password_and_lockout(env):
     assert "review_user" not in at.session_state
 
 
+def test_password_field_is_emptied_after_a_refused_sign_in(env):
+    # D10: on a shared computer the refused password must not stay in the page (as the field's value).
+    at = sign_in(page(review_password=SECRET), "wrong-but-secret")
+    assert "Wrong password" in at.error[0].value
+    assert at.text_input(key="review-password").value == ""
+    assert at.text_input(key="review-name").value == "Anna"  # the name may stay
+    for _ in range(auth.MAX_FAILURES):
+        at = sign_in(at, "wrong-but-secret")
+    at = sign_in(at, SECRET)  # locked: refused although right
+    assert "review_user" not in at.session_state
+    assert at.text_input(key="review-password").value == ""
+
+
 def test_the_page_speaks_the_sessions_language(env):
     # Without ?lang= the page follows the browser (German when it says nothing), like the public pages.
     at = page(lang="de", review_password=SECRET)

@@ -26,6 +26,7 @@ from finder import settings as _settings
 from finder.directory import OFFICE_COLUMNS
 from ui import resources as res
 from ui.report_form import client_key, get_store
+from ui.safe_text import md
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ _ADDRESS = ("street", "postcode", "city")
 _POSITION = ("lat", "lon", "geocode_precision", "geocode_source")
 _LONG = ("notes", "opening_hours", "target_group_original", "source_url")
 _EDITABLE = tuple(c for c in OFFICE_COLUMNS if c != "id")
+#: Widget key of the password field, and where the sign-in button puts the typed password for one run.
+PASSWORD_KEY = "review-password"
+_TYPED_KEY = "_review_typed_password"
 
 
 def _secrets() -> tuple[object, dict[str, object]]:
@@ -82,6 +86,16 @@ def _error(title: str, exc: Exception) -> None:
 # Sign-in
 
 
+def _take_password() -> None:
+    """Sign-in pressed: keep the typed password for this run only and empty the field.
+
+    Whatever the answer, the field must not keep the password (as the page's input value) on a shared
+    counselling-office computer. Only a callback may change a widget's value, and it runs before the page.
+    """
+    st.session_state[_TYPED_KEY] = st.session_state.get(PASSWORD_KEY) or ""
+    st.session_state[PASSWORD_KEY] = ""
+
+
 def _login(guard: auth.LoginGuard, password: object, users: dict[str, object]) -> None:
     shared = auth.secret_problem(password) is None
     with st.form("review-login"):
@@ -90,8 +104,9 @@ def _login(guard: auth.LoginGuard, password: object, users: dict[str, object]) -
             if shared
             else ""
         )
-        given = st.text_input(t("review.password"), type="password", key="review-password")
-        submitted = st.form_submit_button(t("review.sign_in"))
+        st.text_input(t("review.password"), type="password", key=PASSWORD_KEY)
+        submitted = st.form_submit_button(t("review.sign_in"), on_click=_take_password)
+    given = str(st.session_state.pop(_TYPED_KEY, ""))
     if not submitted:
         return
     try:
@@ -274,7 +289,7 @@ def _freshness(
         except corrections.CorrectionError as exc:
             _error(t("review.confirm_failed"), exc)
             return
-        _flash("success", t("review.confirmed", office=office, change=change.id))
+        _flash("success", t("review.confirmed", office=md(office), change=change.id))
         _refresh_app()
         st.rerun()
 
@@ -298,7 +313,7 @@ def _freshness(
         except corrections.CorrectionError as exc:
             _error(t("review.not_saved"), exc)
             return
-        _flash("success", t("review.changed", office=office, change=change.id))
+        _flash("success", t("review.changed", office=md(office), change=change.id))
         _refresh_app()
         st.rerun()
 
