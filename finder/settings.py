@@ -42,6 +42,11 @@ corrections_db
 corrections_target
     Where accepted changes go: ``"csv"`` (``data/offices.csv``, default) or ``"database"`` (kept in the
     corrections database and laid over the file when the directory is loaded). ``FINDER_CORRECTIONS_TARGET``.
+trusted_proxies
+    Which reverse proxies may name the client in ``X-Forwarded-For``, for the sign-in and report limits
+    (:mod:`finder.client_address`): empty or ``0`` (default) = none, the connection's address counts; a
+    number ``N`` = the app is reachable only through ``N`` proxies; or comma-separated addresses or
+    networks of the proxies (``10.0.0.5, 172.17.0.0/16``). ``FINDER_TRUSTED_PROXIES``.
 measure
     Record the size of each map sent to the browser in the session state (for the payload measurements
     of the benchmarks). ``FINDER_MEASURE``; any non-empty value switches it on.
@@ -53,6 +58,7 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from finder.client_address import TrustedProxies, parse_trusted_proxies
 from finder.errors import SettingsError
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -84,6 +90,8 @@ class Settings:
     corrections_db: str = field(default_factory=lambda: _env("corrections_db", ""))
     corrections_target: str = field(default_factory=lambda: _env("corrections_target", "csv"))
     measure: bool = field(default_factory=lambda: bool(_env("measure", "")))
+    # A str (the environment's, or one given to ``Settings``/``with_``) is parsed in __post_init__.
+    trusted_proxies: TrustedProxies = field(default_factory=lambda: _env("trusted_proxies", ""))
 
     def __post_init__(self) -> None:
         if self.geocoder not in GEOCODERS:
@@ -94,6 +102,11 @@ class Settings:
             msg = f"FINDER_CORRECTIONS_TARGET must be one of {', '.join(CORRECTIONS_TARGETS)}, not {target!r}"
             raise SettingsError(msg)
         object.__setattr__(self, "corrections_target", target)
+        if isinstance(self.trusted_proxies, str):
+            try:
+                object.__setattr__(self, "trusted_proxies", parse_trusted_proxies(self.trusted_proxies))
+            except ValueError as exc:
+                raise SettingsError(str(exc)) from None
 
     @property
     def online(self) -> bool:
