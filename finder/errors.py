@@ -85,11 +85,16 @@ class CorrectionError(FinderError, ValueError):
 
 
 class RateLimitedError(CorrectionError):
-    """Too many suggestions from one client or in total; ``retry_after`` says how long to wait."""
+    """Too many suggestions from one client or in total.
 
-    def __init__(self, message: str, retry_after: dt.timedelta) -> None:
+    ``retry_after`` says how long to wait; ``scope`` is ``"client"`` (this sender's own limit) or
+    ``"everybody"`` (the safety cap of all senders together).
+    """
+
+    def __init__(self, message: str, retry_after: dt.timedelta, scope: str = "client") -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.scope = scope
 
 
 class ConflictError(CorrectionError):

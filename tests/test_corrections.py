@@ -216,25 +216,88 @@ def test_clean_text_property(text):
     assert corrections.clean_text(out, max_chars=200, multiline=True) == out
 
 
-def test_rate_limit_per_session(db_url, clock):
-    store = CorrectionStore(db_url, session_limit=(3, dt.timedelta(minutes=10)), clock=clock)
+def test_rate_limit_per_client(db_url, clock):
+    limits = [(3, dt.timedelta(minutes=10)), (4, dt.timedelta(days=1))]
+    store = CorrectionStore(db_url, client_limits=limits, clock=clock)
     for _ in range(3):
-        store.submit("a", "phone", "x", client_key="me")
+        store.submit("a", "phone", "x", client_key="198.51.100.7")
     with pytest.raises(RateLimitedError) as info:
-        store.submit("a", "phone", "x", client_key="me")
-    assert info.value.retry_after > dt.timedelta(0)
-    store.submit("a", "phone", "x", client_key="someone else")  # not limited
+        store.submit("a", "phone", "x", client_key="198.51.100.7")
+    assert info.value.retry_after == dt.timedelta(minutes=10) and info.value.scope == "client"
+    store.submit("a", "phone", "x", client_key="203.0.113.5")  # not limited
     clock.advance(minutes=11)
-    store.submit("a", "phone", "x", client_key="me")
+    store.submit("a", "phone", "x", client_key="198.51.100.7")
+    clock.advance(minutes=11)
+    with pytest.raises(RateLimitedError, match="from this address") as info:  # the daily limit
+        store.submit("a", "phone", "x", client_key="198.51.100.7")
+    assert info.value.retry_after == dt.timedelta(days=1) - dt.timedelta(minutes=22)
     assert len(store.suggestions()) == 5
+
+
+def test_rate_limit_survives_a_restart(db_url, clock):
+    limits = [(2, dt.timedelta(minutes=10))]
+    CorrectionStore(db_url, client_limits=limits, clock=clock).submit("a", "phone", "x", client_key="k")
+    CorrectionStore(db_url, client_limits=limits, clock=clock).submit("a", "phone", "x", client_key="k")
+    with pytest.raises(RateLimitedError):
+        CorrectionStore(db_url, client_limits=limits, clock=clock).submit("a", "phone", "x", client_key="k")
 
 
 def test_global_rate_limit(db_url, clock):
     store = CorrectionStore(db_url, global_limit=(4, dt.timedelta(hours=1)), clock=clock)
     for i in range(4):
-        store.submit("a", "phone", "x", client_key=f"session-{i}")
-    with pytest.raises(RateLimitedError, match="everybody"):
-        store.submit("a", "phone", "x", client_key="new-session")
+        store.submit("a", "phone", "x", client_key=f"198.51.100.{i}")
+    with pytest.raises(RateLimitedError, match="everybody") as info:
+        store.submit("a", "phone", "x", client_key="203.0.113.5")
+    assert info.value.scope == "everybody"
+
+
+def test_one_client_cannot_reach_the_global_cap(store, clock):
+    # With the default limits: a sender that sends whenever it may, for a whole day, is stopped by its own
+    # limits long before the safety cap of everybody together, so others can still report.
+    start, sent = clock(), 0
+    while clock() < start + dt.timedelta(days=1):
+        try:
+            store.submit("a", "other", "flood", client_key="198.51.100.7")
+            sent += 1
+        except RateLimitedError as exc:
+            assert exc.scope == "client" and exc.retry_after > dt.timedelta(0)
+            clock.now += exc.retry_after
+    assert sent < corrections.GLOBAL_LIMIT[0]
+    store.submit("a", "other", "a real report", client_key="203.0.113.5")
+
+
+def test_rate_records_are_kept_for_a_day_only(db_url, clock):
+    store = CorrectionStore(db_url, clock=clock)
+    for i in range(3):
+        store.submit("a", "phone", "x", client_key=f"198.51.100.{i}")
+    clock.advance(days=1, minutes=1)
+    store.submit("a", "phone", "x", client_key="203.0.113.5")
+    with sqlalchemy.orm.Session(store.engine) as session:
+        assert (
+            session.scalar(sqlalchemy.select(sqlalchemy.func.count()).select_from(corrections.ReportEvent))
+            == 1
+        )
+    assert len(store.suggestions()) == 4  # the reports themselves stay
+
+
+def test_client_hashes_are_keyed_per_database(tmp_path):
+    one = CorrectionStore(str(tmp_path / "one.sqlite"))
+    two = CorrectionStore(str(tmp_path / "two.sqlite"))
+    again = CorrectionStore(str(tmp_path / "one.sqlite"))
+    assert one._hash("198.51.100.7") == again._hash("198.51.100.7") != two._hash("198.51.100.7")
+
+
+def test_a_database_from_before_the_limits_is_upgraded(tmp_path, clock):
+    path = tmp_path / "old.sqlite"
+    CorrectionStore(str(path)).submit("a", "phone", "x", client_key="old-session-token")
+    with sqlite3.connect(path) as conn:  # as an older version left it
+        conn.execute("DROP TABLE report_events")
+        conn.execute("DROP TABLE store_secrets")
+    store = CorrectionStore(str(path), client_limits=[(1, dt.timedelta(minutes=10))], clock=clock)
+    store.submit("a", "phone", "y", client_key="198.51.100.7")
+    with pytest.raises(RateLimitedError):
+        store.submit("a", "phone", "z", client_key="198.51.100.7")
+    assert [s.proposed for s in store.suggestions()] == ["x", "y"]
 
 
 def test_concurrent_threads_lose_nothing(db_url):
@@ -277,11 +340,11 @@ def test_concurrent_processes_lose_nothing(db_url, monkeypatch):
 
 
 def test_rate_limit_holds_under_concurrency(db_url):
-    store = CorrectionStore(db_url, session_limit=(5, dt.timedelta(hours=1)))
+    store = CorrectionStore(db_url, client_limits=[(5, dt.timedelta(hours=1))])
 
     def attempt(_: int) -> bool:
         try:
-            store.submit("a", "other", "x", client_key="same-session")
+            store.submit("a", "other", "x", client_key="198.51.100.7")
         except RateLimitedError:
             return False
         return True

@@ -99,6 +99,59 @@ def test_wrong_password_and_lockout(env):
     assert "review_user" not in at.session_state
 
 
+def at_address(monkeypatch, address: str | None, forwarded: str | None = None) -> None:
+    """Make the next runs come from ``address`` (AppTest cannot set st.context.ip_address or headers)."""
+    from ui import report_form
+
+    monkeypatch.setattr(report_form, "connection", lambda: (address, [forwarded] if forwarded else []))
+
+
+def test_a_reload_a_new_browser_or_a_restart_does_not_reset_the_lock(env, monkeypatch):
+    from ui import report_form
+
+    at_address(monkeypatch, "198.51.100.7")
+    at = page(review_password=SECRET)
+    for _ in range(auth.MAX_FAILURES):
+        at = sign_in(at, "wrong")
+    assert "Too many failed attempts" in at.error[0].value
+    # A reload or a new browser context is a new Streamlit session from the same address.
+    at = sign_in(page(review_password=SECRET))
+    assert "Too many failed attempts" in at.error[0].value and "review_user" not in at.session_state
+    report_form._store.clear()  # a restart: the lock is in the database
+    at = sign_in(page(review_password=SECRET))
+    assert "Too many failed attempts" in at.error[0].value and "review_user" not in at.session_state
+    # A forged X-Forwarded-For header does not move the address (no proxy is trusted by default).
+    at_address(monkeypatch, "198.51.100.7", "203.0.113.5")
+    at = sign_in(page(review_password=SECRET))
+    assert "Too many failed attempts" in at.error[0].value and "review_user" not in at.session_state
+
+
+def test_an_attack_from_other_addresses_does_not_lock_out_the_maintainer(env, monkeypatch):
+    _, db = env
+    # Sixty wrong guesses from thirty addresses: the old global limit locked everybody out with 26.
+    guard = auth.LoginGuard(CorrectionStore(db))
+    for i in range(60):
+        guard.attempt(f"198.51.100.{i % 30}", f"guess-{i}", password=SECRET)
+    at_address(monkeypatch, "198.51.100.200")
+    at = sign_in(page(review_password=SECRET), "one more guess")
+    assert "Too many failed attempts" in at.error[0].value  # during the attack one failure locks an address
+    at_address(monkeypatch, "203.0.113.5")
+    at = sign_in(page(review_password=SECRET))
+    assert not at.exception and at.session_state["review_user"] == "Anna"
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_lock(env, monkeypatch):
+    monkeypatch.setenv("FINDER_TRUSTED_PROXIES", "1")
+    at_address(monkeypatch, "10.0.0.5", "198.51.100.7")  # every connection comes from the proxy
+    at = page(review_password=SECRET)
+    for _ in range(auth.MAX_FAILURES):
+        at = sign_in(at, "wrong")
+    assert "Too many failed attempts" in at.error[0].value
+    at_address(monkeypatch, "10.0.0.5", "203.0.113.5")
+    at = sign_in(page(review_password=SECRET))
+    assert at.session_state["review_user"] == "Anna"
+
+
 def test_password_field_is_emptied_after_a_refused_sign_in(env):
     # D10: on a shared computer the refused password must not stay in the page (as the field's value).
     at = sign_in(page(review_password=SECRET), "wrong-but-secret")
@@ -276,12 +329,47 @@ def test_report_form_rate_limit_message(env, monkeypatch):
     _, db = env
     from ui import report_form
 
-    monkeypatch.setattr(
-        report_form, "get_store", lambda: CorrectionStore(db, session_limit=(1, corrections.SESSION_LIMIT[1]))
-    )
+    store = CorrectionStore(db, client_limits=[(1, dt.timedelta(minutes=10))])
+    monkeypatch.setattr(report_form, "get_store", lambda: store)
     at = AppTest.from_function(report_app, default_timeout=30).run()
     for text in ("Mo 9-12", "Di 9-12"):
         at.text_area(key="report-a-proposed").input(text)
         at = at.button[0].click().run()
-    assert "many reports" in at.warning[0].value
+    assert at.warning[0].value == i18n.t("report.rate_limited", "en")
     assert [s.proposed for s in CorrectionStore(db).suggestions()] == ["Mo 9-12"]
+
+
+def test_report_limit_holds_across_sessions_of_one_address(env, monkeypatch):
+    _, db = env
+    from ui import report_form
+
+    store = CorrectionStore(db, client_limits=[(2, dt.timedelta(minutes=10))])
+    monkeypatch.setattr(report_form, "get_store", lambda: store)
+    at_address(monkeypatch, "198.51.100.7")
+    for text in ("Mo 9-12", "Di 9-12"):
+        assert "Thank you" in send_report("hours", text).success[0].value  # each a new session
+    assert send_report("hours", "Mi 9-12").warning[0].value == i18n.t("report.rate_limited", "en")
+    at_address(monkeypatch, "203.0.113.5")
+    assert "Thank you" in send_report("hours", "Do 9-12").success[0].value
+    assert [s.proposed for s in store.suggestions()] == ["Mo 9-12", "Di 9-12", "Do 9-12"]
+
+
+def test_one_address_cannot_block_everyone_elses_reports(env, monkeypatch):
+    _, db = env
+    from ui import report_form
+
+    store = CorrectionStore(
+        db, client_limits=[(3, dt.timedelta(hours=1))], global_limit=(5, dt.timedelta(hours=1))
+    )
+    monkeypatch.setattr(report_form, "get_store", lambda: store)
+    at_address(monkeypatch, "198.51.100.7")
+    sent = [send_report("other", f"flood {i}") for i in range(6)]  # a script, a new session each time
+    assert [len(at.success) for at in sent] == [1, 1, 1, 0, 0, 0]
+    at_address(monkeypatch, "203.0.113.5")
+    assert "Thank you" in send_report("other", "real report").success[0].value
+    # The safety cap of all senders together still holds, and says so without blaming the sender.
+    at_address(monkeypatch, "192.0.2.1")
+    assert "Thank you" in send_report("other", "second real report").success[0].value
+    at_address(monkeypatch, "192.0.2.2")
+    assert send_report("other", "one too many").warning[0].value == i18n.t("report.busy", "en")
+    assert len(store.suggestions()) == 5

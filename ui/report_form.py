@@ -10,8 +10,8 @@ contact is optional, only maintainers see it, and it is deleted once the suggest
 
 from __future__ import annotations
 
+import functools
 import logging
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +20,7 @@ import streamlit as st
 
 from finder import corrections, share
 from finder import settings as _settings
+from finder.client_address import client_address
 from finder.i18n import t
 from ui import cards
 
@@ -42,11 +43,39 @@ def get_store() -> corrections.CorrectionStore:
     return _store(corrections.database_url())
 
 
+def connection() -> tuple[str | None, list[str]]:
+    """The connection's address and its ``X-Forwarded-For`` values, as Streamlit reports them.
+
+    ``st.context.ip_address`` is ``None`` for a loopback connection and when there is no browser
+    (``AppTest``, which cannot set it); tests replace this function to act as different addresses.
+    """
+    try:
+        return st.context.ip_address, list(st.context.headers.get_all("X-Forwarded-For"))
+    except Exception:  # no session context: the shared "local" key
+        logger.debug("no client context", exc_info=True)
+        return None, []
+
+
 def client_key() -> str:
-    """A random token of this browser session (the rate limit counts per session; only its hash is stored)."""
-    if "_corrections_client" not in st.session_state:
-        st.session_state["_corrections_client"] = secrets.token_hex(16)
-    return str(st.session_state["_corrections_client"])
+    """The key of this client for the sign-in and report limits: its address behind trusted proxies.
+
+    Not the browser session, which a reload or a new browser resets for free. Only a keyed hash of the
+    key is stored (see :mod:`finder.client_address` and ``FINDER_TRUSTED_PROXIES``).
+    """
+    peer, forwarded = connection()
+    trusted = _settings.load().trusted_proxies
+    if forwarded and not trusted.active:
+        _warn_untrusted_proxy()
+    return client_address(peer, forwarded, trusted)
+
+
+@functools.cache
+def _warn_untrusted_proxy() -> None:
+    # Once per process: the operator should know, the log should not fill up.
+    logger.warning(
+        "requests carry X-Forwarded-For but FINDER_TRUSTED_PROXIES is not set: behind a proxy on another "
+        "host, all its clients share one sign-in and report limit (see the README)"
+    )
 
 
 def render_report_form(office_row: Mapping[str, Any], lang: str = "en") -> int | None:
@@ -89,8 +118,8 @@ def render_report_form(office_row: Mapping[str, Any], lang: str = "en") -> int |
     try:
         store = get_store()
         number = store.submit(office_id, str(kind), proposed or "", contact or "", client_key=client_key())
-    except corrections.RateLimitedError:
-        st.warning(t("report.rate_limited", lang))
+    except corrections.RateLimitedError as exc:
+        st.warning(t("report.rate_limited" if exc.scope == "client" else "report.busy", lang))
         return None
     except corrections.CorrectionError as exc:
         # st.text: the message may quote what was typed; it must not be read as Markdown.

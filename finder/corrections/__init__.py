@@ -33,7 +33,9 @@ from finder.corrections.models import (
     FieldChange,
     LoginFailure,
     OfficeOverride,
+    ReportEvent,
     StoreLock,
+    StoreSecret,
     Suggestion,
 )
 from finder.corrections.overlay import (
@@ -44,9 +46,9 @@ from finder.corrections.overlay import (
     offline_position,
 )
 from finder.corrections.store import (
+    CLIENT_LIMITS,
     FAILURE_RETENTION,
     GLOBAL_LIMIT,
-    SESSION_LIMIT,
     TARGETS,
     ChangeView,
     CorrectionStore,
@@ -73,6 +75,7 @@ from finder.errors import ConflictError, CorrectionError, RateLimitedError
 
 __all__ = [
     "ACTIONS",
+    "CLIENT_LIMITS",
     "FAILURE_RETENTION",
     "GLOBAL_LIMIT",
     "KIND_COLUMNS",
@@ -82,7 +85,6 @@ __all__ = [
     "MAX_OFFICE_ID_CHARS",
     "MAX_PROPOSED_CHARS",
     "MAX_VALUE_CHARS",
-    "SESSION_LIMIT",
     "STATUSES",
     "SUGGESTION_KINDS",
     "TARGETS",
@@ -97,7 +99,9 @@ __all__ = [
     "LoginFailure",
     "OfficeOverride",
     "RateLimitedError",
+    "ReportEvent",
     "StoreLock",
+    "StoreSecret",
     "Suggestion",
     "SuggestionView",
     "check_rows",

@@ -19,7 +19,9 @@ __all__ = [
     "FieldChange",
     "LoginFailure",
     "OfficeOverride",
+    "ReportEvent",
     "StoreLock",
+    "StoreSecret",
     "Suggestion",
 ]
 
@@ -60,6 +62,7 @@ class Suggestion(Base):
     kind: Mapped[str] = mapped_column(String(20))
     proposed: Mapped[str] = mapped_column(Text)
     contact: Mapped[str] = mapped_column(String(MAX_CONTACT_CHARS), default="")
+    # Empty: the rate limit keeps its own short-lived records (ReportEvent); older rows hold a session hash.
     client: Mapped[str] = mapped_column(String(32), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
@@ -104,8 +107,28 @@ class FieldChange(Base):
     change_set: Mapped[ChangeSet] = relationship(back_populates="fields")
 
 
+class StoreSecret(Base):
+    """A random secret of this database, e.g. the key of the client hashes (created once, never shown)."""
+
+    __tablename__ = "store_secrets"
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+
+
+class ReportEvent(Base):
+    """When a client sent a report (keyed hash of its address), for the rate limit; deleted after a day.
+
+    Kept apart from the suggestion, so that no report stays linked to its sender's address.
+    """
+
+    __tablename__ = "report_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(32), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
 class LoginFailure(Base):
-    """A failed maintainer sign-in (hashed client key, time)."""
+    """A failed maintainer sign-in (keyed hash of account and client address, time)."""
 
     __tablename__ = "login_failures"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

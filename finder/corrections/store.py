@@ -1,19 +1,27 @@
 """The corrections database: where it is, and the store of suggestions, history and failed sign-ins.
 
 :class:`CorrectionStore` keeps suggestions ("Report a change"), the change history, the maintainers' failed
-sign-ins (for :class:`finder.auth.LoginGuard`) and the overrides of the ``database`` target, through
+sign-ins (for :class:`finder.auth.LoginGuard`), the report rate limit and the overrides of the
+``database`` target, through
 SQLAlchemy: a SQLite file by default (WAL mode), PostgreSQL or another SQLAlchemy database when
 :attr:`finder.settings.Settings.corrections_db` is a URL. What callers get back are plain views
 (:class:`SuggestionView`, :class:`ChangeView`), detached from the database session.
+
+Limits are keyed on the client's address (:mod:`finder.client_address`), which the database never
+holds as such: it keeps an HMAC-SHA-256 of it, keyed with a random secret of the database
+(:class:`~finder.corrections.models.StoreSecret`), for at most a day, and apart from the reports.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import json
 import logging
 import os
+import secrets
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +32,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from finder import auth
 from finder import settings as _settings
 from finder.corrections.models import (
     STATUSES,
@@ -32,7 +41,9 @@ from finder.corrections.models import (
     ChangeSet,
     LoginFailure,
     OfficeOverride,
+    ReportEvent,
     StoreLock,
+    StoreSecret,
     Suggestion,
 )
 from finder.corrections.text import (
@@ -41,15 +52,14 @@ from finder.corrections.text import (
     MAX_NOTE_CHARS,
     MAX_PROPOSED_CHARS,
     clean_text,
-    hash_client_key,
 )
 from finder.errors import ConflictError, CorrectionError, RateLimitedError
 from finder.rules import is_office_id
 
 __all__ = [
+    "CLIENT_LIMITS",
     "FAILURE_RETENTION",
     "GLOBAL_LIMIT",
-    "SESSION_LIMIT",
     "TARGETS",
     "ChangeView",
     "CorrectionStore",
@@ -65,11 +75,13 @@ logger = logging.getLogger(__name__)
 
 #: Where accepted changes are written.
 TARGETS: tuple[str, ...] = _settings.CORRECTIONS_TARGETS
-#: Default rate limits: suggestions per client session, and from everybody together.
-SESSION_LIMIT: Final = (10, dt.timedelta(minutes=10))
-GLOBAL_LIMIT: Final = (300, dt.timedelta(hours=1))
+#: Default rate limits of reports from one client address: ``(count, period)``, each must hold.
+CLIENT_LIMITS: Final = ((10, dt.timedelta(minutes=10)), (50, dt.timedelta(days=1)))
+#: Safety cap of reports from everybody together: one client reaches at most 5 % of it, so no single
+#: sender can block the others' reports.
+GLOBAL_LIMIT: Final = (1000, dt.timedelta(hours=1))
 #: Failed sign-ins older than this are deleted.
-FAILURE_RETENTION: Final = dt.timedelta(days=1)
+FAILURE_RETENTION: Final = auth.FAILURE_RETENTION
 
 
 # --------------------------------------------------------------------------------------------------
@@ -271,8 +283,9 @@ class CorrectionStore:
     ----------
     url
         SQLAlchemy URL or SQLite path; default :func:`database_url` (``FINDER_CORRECTIONS_DB``).
-    session_limit
-        ``(count, period)``: suggestions one client session may send per period.
+    client_limits
+        ``(count, period)`` pairs: suggestions one client address may send per period (each must hold;
+        the longest period is also how long the address hashes are kept).
     global_limit
         ``(count, period)``: suggestions everybody together may send per period.
     clock
@@ -288,17 +301,18 @@ class CorrectionStore:
         self,
         url: str | None = None,
         *,
-        session_limit: tuple[int, dt.timedelta] = SESSION_LIMIT,
+        client_limits: Sequence[tuple[int, dt.timedelta]] = CLIENT_LIMITS,
         global_limit: tuple[int, dt.timedelta] = GLOBAL_LIMIT,
         clock: Callable[[], dt.datetime] = _utcnow,
     ) -> None:
         self.url = database_url(url)
-        self.session_limit = session_limit
+        self.client_limits = tuple(client_limits)
         self.global_limit = global_limit
         self.clock = clock
         try:
             self.engine = _make_engine(self.url)
             self._create_schema()
+            self._hash_key = self._secret("client-hash")
         except (SQLAlchemyError, OSError) as exc:
             msg = f"cannot open the corrections database {safe_url(self.url)}: {type(exc).__name__}"
             raise CorrectionError(msg) from exc
@@ -320,6 +334,24 @@ class CorrectionStore:
                 # Another process created the tables at the same moment (PostgreSQL); try again.
                 if attempt == 2:
                     raise
+
+    def _secret(self, name: str) -> bytes:
+        """The database's random secret ``name``, created by whichever process asks first."""
+        with self._write() as session:  # writers are serialised: two processes cannot both create it
+            found = session.get(StoreSecret, name)
+            if found is None:
+                found = StoreSecret(name=name, value=secrets.token_hex(32))
+                session.add(found)
+            return bytes.fromhex(found.value)
+
+    def _hash(self, key: str) -> str:
+        """The stored form of a client key (an address): a keyed hash that says nothing without the key.
+
+        The key lives in the same database, so whoever holds a copy of it could still test guessed
+        addresses; the hashes only ever serve to count, and are deleted after a day.
+        """
+        data = key.encode("utf-8", "surrogatepass")
+        return hmac.new(self._hash_key, data, hashlib.sha256).hexdigest()[:32]
 
     def dispose(self) -> None:
         """Close all pooled connections."""
@@ -366,7 +398,8 @@ class CorrectionStore:
             Optional e-mail or phone for questions (at most :data:`MAX_CONTACT_CHARS`); deleted when the
             suggestion is decided.
         client_key
-            A token of the sender's session for the rate limit (only its hash is stored).
+            The sender's address key for the rate limit (:func:`finder.client_address.client_address`;
+            only a keyed hash is stored, for a day, and not with the suggestion).
         known_ids
             When given, ``office_id`` must be one of them.
 
@@ -380,7 +413,8 @@ class CorrectionStore:
         CorrectionError
             Invalid input (message fit to show).
         RateLimitedError
-            Too many suggestions from this session or from everybody.
+            Too many suggestions from this address (``scope`` ``"client"``) or from everybody together
+            (``"everybody"``).
         """
         if not is_office_id(office_id):
             msg = "unknown office"
@@ -396,29 +430,33 @@ class CorrectionStore:
             msg = "Please describe what is correct."
             raise CorrectionError(msg)
         contact_text = clean_text(contact or "", max_chars=MAX_CONTACT_CHARS, what="the contact")
-        client = hash_client_key(str(client_key))
+        client = self._hash(str(client_key))
         now = self._now()
+        checks = [(ReportEvent.client == client, limit, "client") for limit in self.client_limits]
+        checks.append((ReportEvent.id.is_not(None), self.global_limit, "everybody"))
         with self._write() as session:
-            for where, (limit, period), label in (
-                (Suggestion.client == client, self.session_limit, "from this session"),
-                (Suggestion.id.is_not(None), self.global_limit, "from everybody"),
-            ):
-                since = now - period
-                times = session.scalars(
-                    select(Suggestion.created_at)
-                    .where(where, Suggestion.created_at >= since)
-                    .order_by(Suggestion.created_at)
-                ).all()
-                if len(times) >= limit:
-                    wait = times[len(times) - limit] + period - now
+            for where, (limit, period), scope in checks:
+                # The limit-th newest report in the window: while there is one, the limit is reached. A
+                # report exactly one period old has left the window, so retry_after is never zero.
+                nth = session.scalar(
+                    select(ReportEvent.at)
+                    .where(where, ReportEvent.at > now - period)
+                    .order_by(ReportEvent.at.desc())
+                    .offset(limit - 1)
+                    .limit(1)
+                )
+                if nth is not None:
+                    wait = nth + period - now
                     minutes = max(1, round(wait.total_seconds() / 60))
-                    msg = (
-                        f"Too many reports {label} in a short time; please try again in about {minutes} "
-                        "minute(s)."
-                    )
-                    raise RateLimitedError(msg, wait)
+                    label = "from this address" if scope == "client" else "from everybody"
+                    msg = f"Too many reports {label}; please try again in about {minutes} minute(s)."
+                    raise RateLimitedError(msg, wait, scope)
+            keep = max(period for _, period in [*self.client_limits, self.global_limit])
+            session.execute(delete(ReportEvent).where(ReportEvent.at < now - keep))
+            session.add(ReportEvent(client=client, at=now))
+            # The report itself keeps no trace of its sender's address (the column predates the limits).
             row = Suggestion(
-                office_id=office_id, kind=kind, proposed=text, contact=contact_text, client=client,
+                office_id=office_id, kind=kind, proposed=text, contact=contact_text, client="",
                 created_at=now, status="open", decision_note="",
             )  # fmt: skip
             session.add(row)
@@ -514,9 +552,9 @@ class CorrectionStore:
 
     # -- failed sign-ins (finder.auth.FailureLog) ----------------------------------------------
     def record_failure(self, key: str, at: dt.datetime) -> None:
-        """Remember a failed sign-in of client ``key`` (and forget ones older than a day)."""
+        """Remember a failed sign-in of ``key`` (and forget ones older than :data:`FAILURE_RETENTION`)."""
         with self._write() as session:
-            session.add(LoginFailure(key=hash_client_key(key), at=_naive(at)))
+            session.add(LoginFailure(key=self._hash(key), at=_naive(at)))
             session.execute(delete(LoginFailure).where(LoginFailure.at < _naive(at) - FAILURE_RETENTION))
 
     def failures_since(self, key: str, since: dt.datetime) -> list[dt.datetime]:
@@ -524,7 +562,7 @@ class CorrectionStore:
         with self._read() as session:
             times = session.scalars(
                 select(LoginFailure.at)
-                .where(LoginFailure.key == hash_client_key(key), LoginFailure.at >= _naive(since))
+                .where(LoginFailure.key == self._hash(key), LoginFailure.at >= _naive(since))
                 .order_by(LoginFailure.at)
             ).all()
         return [t.replace(tzinfo=dt.UTC) for t in times]
@@ -532,7 +570,7 @@ class CorrectionStore:
     def clear_failures(self, key: str) -> None:
         """Forget the failed sign-ins of ``key``."""
         with self._write() as session:
-            session.execute(delete(LoginFailure).where(LoginFailure.key == hash_client_key(key)))
+            session.execute(delete(LoginFailure).where(LoginFailure.key == self._hash(key)))
 
     # -- database target -------------------------------------------------------------------------
     def overrides(self) -> dict[str, tuple[dict[str, str] | None, int]]:

@@ -7,9 +7,10 @@ Closed unless an operator configured a password in ``.streamlit/secrets.toml``: 
     [review_users]
     anna = "another long random secret"
 
-There is no default password. Sign-in failures lock the session out (and everybody, after many
-failures) for a while; see :mod:`finder.auth`. Everything typed by the public is shown as plain text
-(tables, ``st.text``, ``st.code``), never as Markdown or HTML.
+There is no default password. Repeated wrong passwords lock the client's address out for a while
+(reloads and new browsers do not help; other addresses are never locked); see :mod:`finder.auth`.
+Everything typed by the public is shown as plain text (tables, ``st.text``, ``st.code``), never as
+Markdown or HTML.
 """
 
 from __future__ import annotations
