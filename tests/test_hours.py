@@ -420,3 +420,19 @@ def test_open_state_matches_a_quarter_hour_walk(table, quarter):
             for q in range(96)
         )
     )
+
+
+# --- the HSDS view of the same reader -----------------------------------------------------------------
+
+
+def test_hsds_rules_are_only_what_holds_every_week():
+    def rules(text):
+        return [(r["byday"], r["opens_at"], r["closes_at"]) for r in parse_opening_hours(text)]
+
+    assert rules("jeden 1. Donnerstag im Monat 15-17") == []
+    assert rules("Do 17-19 (ungerade Kalenderwochen)") == []
+    assert rules("Mo u. Do 9-15, Di 9-18, Mi u. Fr nach Vereinbarung") == [
+        ("MO,TH", "09:00", "15:00"),
+        ("TU", "09:00", "18:00"),
+    ]
+    assert rules("Di+Do 08:30-12:00; Mo/Mi/Fr geschlossen") == [("TU,TH", "08:30", "12:00")]
