@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from finder import rules, settings, vocab
+from finder._files import MAX_INPUT_BYTES, read_regular_file
 from finder.errors import DirectoryError
 
 #: Columns of ``offices.csv`` in file order (see ``data/README.md``).
@@ -63,6 +64,9 @@ GEOCODE_PRECISIONS: tuple[str, ...] = ("street", "postcode", "place", "district"
 #: Rough bounding box of Saxony ``(lat_min, lat_max, lon_min, lon_max)``; the exact polygon test is
 #: done by the geodata code.
 SAXONY_BBOX: tuple[float, float, float, float] = (50.1, 51.7, 11.8, 15.1)
+
+#: Largest directory file read (bytes): the real one is about 0.1 MB, and an import is capped at this too.
+MAX_FILE_BYTES = MAX_INPUT_BYTES
 
 #: Separator of several pages in ``source_url``.
 SOURCE_URL_SEPARATOR = " | "
@@ -129,6 +133,7 @@ class _Record:
 class _Checked:
     problems: list[Problem] = field(default_factory=list)
     records: list[_Record] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
 
 
 def _show(value: str, limit: int = 60) -> str:
@@ -144,6 +149,83 @@ def _safe(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def wide_encoding(data: bytes) -> str | None:
+    """The name of the UTF-16/UTF-32 encoding ``data`` seems to be in, or None.
+
+    Such a file (a spreadsheet's "Unicode text") is no UTF-8 at all: it deserves one message, not one per
+    field. Recognised by its byte order mark, or by NUL bytes in a quarter of its first 4 KiB (text in
+    these encodings has a NUL next to every ASCII letter; no CSV has NULs at all).
+
+    Examples
+    --------
+    >>> wide_encoding("id,name".encode("utf-16")), wide_encoding("id,name".encode("utf-16-be"))
+    ('UTF-16', 'UTF-16')
+    >>> wide_encoding("id,name".encode("utf-8")) is None
+    True
+    """
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "UTF-32"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    sample = data[:4096]
+    if sample and sample.count(0) * 4 >= len(sample):
+        return "UTF-16" if sample.count(0) * 3 < len(sample) * 2 else "UTF-32"
+    return None
+
+
+def _decode(path: str | PathLike[str], problem: Callable[[int, str, str], None]) -> str | None:
+    """The file's text (undecodable bytes as lone surrogates), or None after reporting why there is none."""
+    try:
+        data = read_regular_file(path, MAX_FILE_BYTES)
+    except OSError as exc:
+        problem(1, "file", f"cannot read the file ({exc.strerror or exc})")
+        return None
+    # Spreadsheet programs like to prepend a byte order mark; it is not part of the first column's name.
+    data = data.removeprefix(codecs.BOM_UTF8)
+    if (encoding := wide_encoding(data)) is not None:
+        problem(1, "file", f"the file is {encoding}, not UTF-8 (save it as UTF-8); nothing else was checked")
+        return None
+    # Undecodable bytes survive as lone surrogates, so they are reported at their record and field and the
+    # rest of the file is still checked.
+    return data.decode("utf-8", "surrogateescape")
+
+
+# One CSV field as the csv module reads it: quoted (doubled quotes inside) or up to the next , or LF.
+_CSV_FIELD = re.compile(r'"[^"]*(?:""[^"]*)*"|[^,\n]*')
+
+
+def _oversized_field(text: str, line: int, header: list[str] | None) -> tuple[str, int]:
+    """The column and length of the longest field of the record starting on ``line`` (for a message)."""
+    offset = 0
+    for _ in range(line - 1):
+        offset = text.find("\n", offset) + 1
+    column, longest, index = "row", 0, 0
+    while True:
+        match = _CSV_FIELD.match(text, offset)  # always matches (an unquoted field may be empty)
+        value = match.group() if match else ""
+        length = len(value[1:-1].replace('""', '"')) if value.startswith('"') else len(value)
+        if length > longest:
+            name = header[index] if header is not None and index < len(header) else None
+            column, longest = name or "row", length
+        offset += len(value)
+        if not text.startswith(",", offset):
+            return column, longest
+        offset += 1
+        index += 1
+
+
+def _csv_error(exc: csv.Error, text: str, line: int, header: list[str] | None) -> tuple[str, str]:
+    """The column and message for a record the csv module could not read."""
+    if str(exc) == "unexpected end of data":
+        return "row", 'a quoted field is never closed (unterminated ")'
+    if str(exc).startswith("new-line character seen in unquoted field"):
+        return "row", "a carriage return (CR) inside an unquoted field (quote the field or end lines with LF)"
+    if str(exc).startswith("field larger than field limit"):
+        column, length = _oversized_field(text, line, header)
+        return column, f"field too large ({length} characters; at most {csv.field_size_limit()})"
+    return "row", f"broken quoting ({exc})"
+
+
 def _check_file(path: str | PathLike[str]) -> _Checked:
     """Read, parse and check a directory file: the one code path behind validation and loading."""
     where = _safe(str(path))
@@ -152,16 +234,9 @@ def _check_file(path: str | PathLike[str]) -> _Checked:
     def problem(line: int, column: str, message: str) -> None:
         out.problems.append(Problem(where, line, _safe(column), message))
 
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        problem(1, "file", f"cannot read the file ({exc.strerror or exc})")
+    text = _decode(path, problem)
+    if text is None:
         return out
-    # Spreadsheet programs like to prepend a byte order mark; it is not part of the first column's name.
-    data = data.removeprefix(codecs.BOM_UTF8)
-    # Undecodable bytes survive as lone surrogates, so they are reported at their record and field and the
-    # rest of the file is still checked.
-    text = data.decode("utf-8", "surrogateescape")
     # Lines end at LF only (CRLF ends in LF too), so line numbers match editors, grep -n and sed.
     reader = csv.reader(io.StringIO(text, newline="\n"), strict=True)
 
@@ -174,18 +249,12 @@ def _check_file(path: str | PathLike[str]) -> _Checked:
         except StopIteration:
             break
         except csv.Error as exc:
-            if str(exc) == "unexpected end of data":
-                reason = 'a quoted field is never closed (unterminated ")'
-            elif str(exc).startswith("new-line character seen in unquoted field"):
-                reason = (
-                    "a carriage return (CR) inside an unquoted field (quote the field or end lines with LF)"
-                )
-            else:
-                reason = f"broken quoting ({exc})"
-            problem(start, "row", f"{reason}; the rest of the file was not checked")
+            column, reason = _csv_error(exc, text, start, header)
+            problem(start, column, f"{reason}; the rest of the file was not checked")
             break
         if header is None:
             header = row
+            out.header = row
             _check_header(header, problem)
             continue
         if not row:  # blank line
@@ -487,6 +556,31 @@ def _check_location(values: dict[str, str], parsed: dict[str, object]) -> Iterab
 
 # --------------------------------------------------------------------------------------------------
 # Public API
+
+
+def read_checked(path: str | PathLike[str]) -> tuple[list[str], list[dict[str, str]], list[Problem]]:
+    """Check a directory file and return its header, rows and problems, from one reading and parsing.
+
+    For callers that need the raw rows of a valid file (the editor, the import): they need not parse a
+    large file twice.
+
+    Parameters
+    ----------
+    path
+        A CSV file with the columns of :data:`OFFICE_COLUMNS`.
+
+    Returns
+    -------
+    header : list of str
+        The header row as written (``[]`` if the file could not be read).
+    rows : list of dict
+        One dict of raw strings per record with the right number of fields; only complete when there are
+        no problems.
+    problems : list of Problem
+        As :func:`validate_file`.
+    """
+    checked = _check_file(path)
+    return checked.header, [record.values for record in checked.records], checked.problems
 
 
 def validate_file(path: str | PathLike[str]) -> list[Problem]:
