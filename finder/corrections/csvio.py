@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import os
 import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-from finder.directory import validate_file
+from finder.directory import read_checked, validate_file
 from finder.errors import CorrectionError
 
 __all__ = ["check_rows", "fsync_dir", "read_rows", "serialise_rows", "write_valid_temp"]
@@ -24,43 +23,51 @@ __all__ = ["check_rows", "fsync_dir", "read_rows", "serialise_rows", "write_vali
 def read_rows(path: str | os.PathLike[str]) -> tuple[list[str], list[dict[str, str]]]:
     """Read a valid ``offices.csv`` as its header and one dict of raw strings per row.
 
+    The file is read and parsed once: the rows are the ones :func:`finder.directory.read_checked` checked.
+
     Raises
     ------
     CorrectionError
         If the file has problems (edits are only made to a valid directory).
     """
-    problems = validate_file(path)
+    header, rows, problems = read_checked(path)
     if problems:
         shown = "; ".join(str(p) for p in problems[:3])
         msg = f"{path} has {len(problems)} problem(s); fix them first (finder validate): {shown}"
         raise CorrectionError(msg)
-    text = Path(path).read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader)
-    rows = [dict(zip(header, row, strict=True)) for row in reader if row]
     return header, rows
 
 
 def serialise_rows(header: Sequence[str], rows: Sequence[Mapping[str, str]]) -> tuple[str, list[int]]:
     r"""CSV text (LF line ends, minimal quoting, like the file in the repository) and each row's line.
 
+    Linear in the size of the text: each row's line count comes from the pieces written for that row
+    alone (not from the text written so far, which would make the whole quadratic).
+
     Examples
     --------
     >>> serialise_rows(["id", "notes"], [{"id": "a", "notes": "two\nlines"}, {"id": "b"}])
     ('id,notes\na,"two\nlines"\nb,\n', [2, 4])
     """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    pieces = _Pieces()
+    writer = csv.writer(pieces, lineterminator="\n")
     writer.writerow(header)
     lines = []
     line = 2
     for row in rows:
-        before = out.tell()
+        first = len(pieces)
         writer.writerow([row.get(column, "") for column in header])
         lines.append(line)
-        out.seek(0, io.SEEK_END)
-        line += out.getvalue()[before:].count("\n")
-    return out.getvalue(), lines
+        line += sum(piece.count("\n") for piece in pieces[first:])
+    return "".join(pieces), lines
+
+
+class _Pieces(list[str]):
+    """A file-like list: what a :func:`csv.writer` writes, piece by piece."""
+
+    def write(self, text: str) -> int:
+        self.append(text)
+        return len(text)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -80,7 +87,9 @@ def _write_temp(path: Path, text: str) -> Path:
     """
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        # A lone surrogate (from a JSON "\ud800" escape, or undecodable bytes) is written as bytes that are
+        # not UTF-8, so validation reports it at its office and field instead of the write failing.
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -94,7 +103,10 @@ def _write_temp(path: Path, text: str) -> Path:
 
 
 def _validate_temp(
-    path: Path, header: Sequence[str], rows: Sequence[Mapping[str, str]]
+    path: Path,
+    header: Sequence[str],
+    rows: Sequence[Mapping[str, str]],
+    origins: Mapping[str, str] | None = None,
 ) -> tuple[Path, list[str]]:
     """Write rows to a new temporary file beside ``path`` and validate it: (file, problem lines)."""
     text, lines = serialise_rows(header, rows)
@@ -104,6 +116,8 @@ def _validate_temp(
     for problem in validate_file(temp):
         office = by_line.get(problem.line, "")
         where = f"office {office}" if office else f"line {problem.line}"
+        if origins and office in origins:
+            where = origins[office]
         messages.append(f"{where}: {problem.field}: {problem.message}")
     return temp, messages
 
@@ -136,14 +150,25 @@ def write_valid_temp(
     raise CorrectionError(msg)
 
 
-def check_rows(header: Sequence[str], rows: Sequence[Mapping[str, str]]) -> list[str]:
+def check_rows(
+    header: Sequence[str], rows: Sequence[Mapping[str, str]], origins: Mapping[str, str] | None = None
+) -> list[str]:
     """Validate would-be directory rows (in a private temporary folder).
+
+    Parameters
+    ----------
+    header, rows
+        The rows to check.
+    origins
+        Where offices came from (office id → e.g. ``PATH:LINE``), to name in their problems instead of
+        ``office ID``.
 
     Returns
     -------
     list of str
-        Empty when valid, else one ``office ID: FIELD: message`` line per problem.
+        Empty when valid, else one ``office ID: FIELD: message`` (or ``ORIGIN: FIELD: message``) line per
+        problem.
     """
     with tempfile.TemporaryDirectory() as folder:
-        _, messages = _validate_temp(Path(folder) / "offices.csv", header, rows)
+        _, messages = _validate_temp(Path(folder) / "offices.csv", header, rows, origins)
     return messages

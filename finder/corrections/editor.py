@@ -15,19 +15,25 @@ values, abandoned otherwise), so the file and its history never disagree for lon
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import dataclasses
 import datetime as dt
+import glob
 import json
 import logging
 import os
+import stat
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 from filelock import FileLock, Timeout
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from finder import settings as _settings
@@ -42,10 +48,14 @@ __all__ = ["DirectoryEditor", "merge_overrides"]
 
 logger = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
+
 #: Columns that may hold several lines.
 _MULTILINE_COLUMNS = frozenset({"notes"})
 #: Columns nobody edits through a correction (the id ties the history together).
 _READ_ONLY_COLUMNS = frozenset({"id"})
+#: Rows per bulk statement (well below the bound-parameter limits of SQLite and PostgreSQL).
+_RECORD_CHUNK = 500
 
 
 @dataclass
@@ -365,8 +375,12 @@ class DirectoryEditor:
         """Apply the operations to a copy of ``rows``; fill each op's ``fields``; return the new rows."""
         new_rows = [dict(r) for r in rows]
         today = self.today().isoformat()
+        # Row index by id, so that a large import is linear; rebuilt only after a row moved (insert, remove).
+        positions: dict[str, int] | None = None
         for op in ops:
-            index = next((i for i, r in enumerate(new_rows) if r.get("id") == op.office_id), None)
+            if positions is None:
+                positions = _positions(new_rows)
+            index = positions.get(op.office_id)
             wanted = expected.get(op.office_id)
             if wanted is not None:
                 current = new_rows[index] if index is not None else None
@@ -392,6 +406,10 @@ class DirectoryEditor:
                 position = len(new_rows) if op.position is None else max(0, min(op.position, len(new_rows)))
                 new_rows.insert(position, row)
                 op.position = position
+                if position == len(new_rows) - 1:
+                    positions.setdefault(op.office_id, position)
+                else:
+                    positions = None
                 op.fields = {column: (None, row.get(column, "")) for column in header}
                 continue
             if index is None:
@@ -402,6 +420,7 @@ class DirectoryEditor:
                 op.position = index
                 op.fields = {column: (old.get(column, ""), None) for column in header}
                 del new_rows[index]
+                positions = None
                 continue
             changes = dict(op.changes)
             if op.action != "revert" and op.touch_last_checked:
@@ -418,38 +437,53 @@ class DirectoryEditor:
             new_rows[index] = new
         return new_rows
 
-    def _record(self, session: Session, ops: list[_Op], by: str, state: str) -> list[ChangeSet]:
+    def _record(self, session: Session, ops: list[_Op], by: str, state: str) -> list[ChangeView]:
+        """Record one change per operation; return them (in the order of ``ops``).
+
+        Bulk statements (one INSERT per 500 changes, one per 500 fields), not one ORM object per row, and
+        the views are made from what was written rather than read back: an import of tens of thousands of
+        offices records in seconds, not minutes.
+        """
         now = self.store._now()
-        records = []
-        for op in ops:
-            record = ChangeSet(
-                office_id=op.office_id, action=op.action, at=now, by=by, reason=op.reason,
-                suggestion_id=op.suggestion_id, reverts_id=op.reverts_id, state=state,
-                target=self._target_key, row_position=op.position,
-            )  # fmt: skip
-            record.fields = [
-                FieldChange(column=c, old_value=o, new_value=n) for c, (o, n) in op.fields.items()
+        ids: list[int] = []
+        for chunk in _chunks(ops, _RECORD_CHUNK):
+            chunk_ids = session.scalars(
+                insert(ChangeSet).returning(ChangeSet.id, sort_by_parameter_order=True),
+                [{"office_id": op.office_id, "action": op.action, "at": now, "by": by, "reason": op.reason,
+                  "suggestion_id": op.suggestion_id, "reverts_id": op.reverts_id, "state": state,
+                  "target": self._target_key, "row_position": op.position} for op in chunk],
+            ).all()  # fmt: skip
+            fields = [
+                {"change_set_id": change_id, "column": column, "old_value": old, "new_value": new}
+                for op, change_id in zip(chunk, chunk_ids, strict=True)
+                for column, (old, new) in op.fields.items()
             ]
-            session.add(record)
-            records.append(record)
-        session.flush()
-        for op, record in zip(ops, records, strict=True):
+            for part in _chunks(fields, _RECORD_CHUNK * 4):
+                session.execute(insert(FieldChange), part)
+            ids.extend(chunk_ids)
+        for op, change_id in zip(ops, ids, strict=True):
             if op.suggestion_id is None:
                 continue
             result = session.execute(
                 update(Suggestion)
                 .where(Suggestion.id == op.suggestion_id, Suggestion.status == "open")
                 .values(status="accepted", decided_at=now, decided_by=by, decision_note=op.reason,
-                        contact="", change_set_id=record.id)
+                        contact="", change_set_id=change_id)
             )  # fmt: skip
             if result.rowcount != 1:
                 msg = f"suggestion #{op.suggestion_id} was decided meanwhile"
                 raise ConflictError(msg)
-        return records
+        at = now.replace(tzinfo=dt.UTC)  # stored as naive UTC, shown as aware (ChangeView.of)
+        return [
+            ChangeView(change_id, op.office_id, op.action, at, by, op.reason, op.suggestion_id,
+                       op.reverts_id, state, dict(op.fields))
+            for op, change_id in zip(ops, ids, strict=True)
+        ]  # fmt: skip
 
     def _commit_csv(
         self, ops: list[_Op], by: str, expected: Mapping[str, Mapping[str, str | None]]
     ) -> list[ChangeView]:
+        self._remove_stale_temps(time.time())
         self.reconcile()
         header, rows = read_rows(self.csv_path)
         new_rows = self._plan(ops, header, rows, expected)
@@ -457,8 +491,8 @@ class DirectoryEditor:
         ids: list[int] = []
         try:
             with self.store._write() as session:
-                records = self._record(session, ops, by, "pending")
-                ids = [r.id for r in records]
+                views = self._record(session, ops, by, "pending")
+                ids = [view.id for view in views]
             temp.replace(self.csv_path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -470,8 +504,23 @@ class DirectoryEditor:
             raise
         fsync_dir(self.csv_path.parent)
         with self.store._write() as session:
-            session.execute(update(ChangeSet).where(ChangeSet.id.in_(ids)).values(state="applied"))
-        return [self.store.change(i) for i in ids]
+            for chunk in _chunks(ids, _RECORD_CHUNK):
+                session.execute(update(ChangeSet).where(ChangeSet.id.in_(chunk)).values(state="applied"))
+        return [dataclasses.replace(view, state="applied") for view in views]
+
+    def _remove_stale_temps(self, started: float) -> None:
+        """Remove would-be files left beside ``offices.csv`` by edits that were killed (D7).
+
+        Called under the file lock: every edit writes its temporary file while holding it, so one that is
+        older than the running write belongs to no live edit. Newer ones (another program's) are kept.
+        """
+        pattern = f".{glob.escape(self.csv_path.name)}.*.tmp"
+        for temp in self.csv_path.parent.glob(pattern):
+            with contextlib.suppress(OSError):
+                info = temp.lstat()
+                if stat.S_ISREG(info.st_mode) and info.st_mtime < started:
+                    temp.unlink()
+                    logger.info("removed %s, left by an interrupted edit", temp.name)
 
     def _commit_database(
         self, ops: list[_Op], by: str, expected: Mapping[str, Mapping[str, str | None]]
@@ -489,9 +538,9 @@ class DirectoryEditor:
             with tempfile.TemporaryDirectory() as folder:
                 write_valid_temp(self.csv_path, header, new_rows, {op.office_id for op in ops}, Path(folder))
             now = self.store._now()
-            positions = {r["id"]: i for i, r in enumerate(new_rows)}
+            positions = _positions(new_rows)
             for op in ops:
-                current = next((r for r in new_rows if r["id"] == op.office_id), None)
+                current = new_rows[positions[op.office_id]] if op.office_id in positions else None
                 existing = session.get(OfficeOverride, op.office_id)
                 if current is not None and base_by_id.get(op.office_id) == current:
                     if existing is not None:
@@ -508,9 +557,7 @@ class DirectoryEditor:
                                                updated_at=now))  # fmt: skip
                 else:
                     existing.row, existing.position, existing.updated_at = data, position, now
-            records = self._record(session, ops, by, "applied")
-            ids = [r.id for r in records]
-        return [self.store.change(i) for i in ids]
+            return self._record(session, ops, by, "applied")
 
     def reconcile(self) -> list[int]:
         """Resolve changes left *pending* by a crash between recording and writing the file.
@@ -553,10 +600,28 @@ class DirectoryEditor:
         return list(pending)
 
 
+def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
+    """``items`` in slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _positions(rows: Sequence[Mapping[str, str]]) -> dict[str, int]:
+    """Each id's first row index."""
+    positions: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        positions.setdefault(row.get("id", ""), index)
+    return positions
+
+
 def merge_overrides(
     base: Sequence[Mapping[str, str]], overrides: Mapping[str, tuple[dict[str, str] | None, int]]
 ) -> list[dict[str, str]]:
-    """The directory file's rows with the database target's overrides applied."""
+    """The directory file's rows with the database target's overrides applied.
+
+    Added offices go where they were added: inserted one after the other, by position, as
+    ``rows.insert(min(position, len(rows)), row)`` would (in linear time, for large imports).
+    """
     rows: list[dict[str, str]] = []
     seen = set()
     for row in base:
@@ -572,6 +637,12 @@ def merge_overrides(
         ((pos, oid, row) for oid, (row, pos) in overrides.items() if oid not in seen and row is not None),
         key=lambda item: item[0],
     )
+    # The rows are ``done`` + ``pending``; positions only grow, so each insertion happens at the boundary.
+    done: list[dict[str, str]] = []
+    pending = collections.deque(rows)
     for position, _, row in added:
-        rows.insert(min(position, len(rows)), dict(row))
-    return rows
+        while len(done) < position and pending:
+            done.append(pending.popleft())
+        pending.appendleft(dict(row))
+    done.extend(pending)
+    return done
