@@ -32,6 +32,7 @@ Nothing here reads or writes suggestions or their contacts: they never leave the
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import os
@@ -45,8 +46,9 @@ from typing import Any
 from babel import Locale
 
 from finder import i18n, vocab
+from finder._files import MAX_INPUT_BYTES, read_regular_file
 from finder._values import cell_text, contact_items
-from finder.directory import OFFICE_COLUMNS, SOURCE_URL_SEPARATOR
+from finder.directory import OFFICE_COLUMNS, SOURCE_URL_SEPARATOR, wide_encoding
 from finder.errors import HsdsError
 from finder.opening_hours import parse_opening_hours
 
@@ -57,7 +59,7 @@ TAXONOMY = "beratungsfinder-sachsen"
 #: Files of an export folder.
 SERVICES_FILE, ORGANIZATIONS_FILE, TAXONOMIES_FILE = "services.json", "organizations.json", "taxonomies.json"
 #: Largest JSON file read by the import (bytes).
-MAX_IMPORT_BYTES = 50_000_000
+MAX_IMPORT_BYTES = MAX_INPUT_BYTES
 
 #: Columns carried as service attributes (one attribute each; topics and source URLs one per item).
 SERVICE_ATTRIBUTES: tuple[str, ...] = (
@@ -340,34 +342,98 @@ def export_hsds(offices: Any, folder: str | os.PathLike[str]) -> list[Path]:
 # Import
 
 
-def _read_json(path: Path) -> object:
+def _printable(text: str) -> str:
+    """Text for a message: lone surrogates and undecodable bytes as escapes (a terminal cannot show them)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _problem(path: Path, line: int, field: str, message: str) -> HsdsError:
+    """An error in the form of every input problem: ``PATH:LINE: FIELD: problem``."""
+    return HsdsError(f"{_printable(str(path))}:{line}: {field}: {message}")
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: a regular file of at most :data:`MAX_IMPORT_BYTES`, UTF-8 (a BOM is dropped)."""
     try:
-        size = path.stat().st_size
+        data = read_regular_file(path, MAX_IMPORT_BYTES)
     except OSError as exc:
-        msg = f"cannot read {path}: {exc.strerror or exc}"
-        raise HsdsError(msg) from exc
-    if size > MAX_IMPORT_BYTES:
-        msg = f"{path} is too large ({size} bytes; at most {MAX_IMPORT_BYTES})"
-        raise HsdsError(msg)
+        raise _problem(path, 1, "file", f"cannot read the file ({exc.strerror or exc})") from exc
+    # Like a CSV: editors on Windows like to prepend a byte order mark.
+    data = data.removeprefix(codecs.BOM_UTF8)
+    if (encoding := wide_encoding(data)) is not None:
+        raise _problem(path, 1, "file", f"the file is {encoding}, not UTF-8 (save it as UTF-8)")
     try:
-        text = path.read_bytes().decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        msg = f"{path} is not UTF-8 (byte {exc.start})"
-        raise HsdsError(msg) from exc
-    except OSError as exc:
-        msg = f"cannot read {path}: {exc.strerror or exc}"
-        raise HsdsError(msg) from exc
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start]
+        raise _problem(path, line, "file", f"not UTF-8 (byte 0x{byte:02x} at offset {exc.start})") from exc
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]+")
+
+
+def _skip_space(text: str, pos: int) -> int:
+    match = _JSON_SPACE.match(text, pos)
+    return match.end() if match else pos
+
+
+def _invalid_json(path: Path, exc: json.JSONDecodeError) -> HsdsError:
+    return _problem(path, exc.lineno, "file", f"not valid JSON (column {exc.colno}: {exc.msg})")
+
+
+def _json_error(path: Path, text: str, line: int) -> HsdsError:
+    """The error for text that is not a JSON array of services (the json module's words where it has any)."""
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
-        msg = f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        raise HsdsError(msg) from exc
-    except RecursionError as exc:
-        msg = f"{path}: nested too deeply"
-        raise HsdsError(msg) from exc
+        return _invalid_json(path, exc)
+    except RecursionError:
+        return _problem(path, line, "file", "not valid JSON: nested too deeply")
+    found = "an object" if isinstance(data, dict) else f"a JSON {type(data).__name__}"
+    return _problem(path, 1, "file", f"expected a JSON array of services, found {found}")
 
 
-def _as_text(value: object) -> str:
+def _services(path: Path, text: str) -> list[tuple[int, object]]:
+    """The elements of the top-level JSON array, each with the line it starts on (for messages).
+
+    The array is walked element by element (:meth:`json.JSONDecoder.raw_decode`), in one pass.
+    """
+    decoder = json.JSONDecoder()
+    items: list[tuple[int, object]] = []
+    pos = _skip_space(text, 0)
+    if not text.startswith("[", pos):
+        raise _json_error(path, text, 1)
+    pos = _skip_space(text, pos + 1)
+    line, counted = 1, 0
+    closed = text.startswith("]", pos)
+    while not closed:
+        line += text.count("\n", counted, pos)
+        counted = pos
+        try:
+            item, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise _invalid_json(path, exc) from exc
+        except RecursionError as exc:
+            raise _problem(path, line, "file", "not valid JSON: nested too deeply") from exc
+        items.append((line, item))
+        pos = _skip_space(text, pos)
+        if text.startswith(",", pos):
+            pos = _skip_space(text, pos + 1)
+        elif text.startswith("]", pos):
+            closed = True
+        else:
+            raise _json_error(path, text, line)
+    if _skip_space(text, pos + 1) != len(text):
+        raise _json_error(path, text, line)
+    return items
+
+
+# Lone surrogates: JSON may write "\ud800", but that is no character, and no file can hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _as_text(value: object, field: str) -> str:
     """A JSON scalar as the text ``offices.csv`` would hold; objects and arrays are not ours to guess."""
     if value is None:
         return ""
@@ -376,22 +442,26 @@ def _as_text(value: object) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
+        if (match := _SURROGATE.search(value)) is not None:
+            code, shown = f"U+{ord(match.group()):04X}", _printable(value)[:60]
+            msg = f"{field}: contains a lone surrogate ({code}), which is not text: '{shown}'"
+            raise HsdsError(msg)
         return value
-    msg = f"expected text, found {type(value).__name__}"
+    msg = f"{field}: expected text, found {type(value).__name__}"
     raise HsdsError(msg)
 
 
-def _list_of_dicts(obj: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, Any]]:
+def _list_of_dicts(obj: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
     value = obj.get(key) or []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        msg = f"{where}: {key} must be a list of objects"
+        msg = f"{key}: must be a list of objects"
         raise HsdsError(msg)
     return value
 
 
-def _attributes(obj: Mapping[str, Any], where: str) -> dict[str, list[str]]:
+def _attributes(obj: Mapping[str, Any], prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for attribute in _list_of_dicts(obj, "attributes", where):
+    for attribute in _list_of_dicts(obj, "attributes"):
         term = attribute.get("taxonomy_term") or {}
         if not isinstance(term, dict):
             continue
@@ -400,7 +470,7 @@ def _attributes(obj: Mapping[str, Any], where: str) -> dict[str, list[str]]:
             continue
         code = term.get("code")
         if isinstance(code, str) and (code in SERVICE_ATTRIBUTES or code in LOCATION_ATTRIBUTES):
-            out.setdefault(code, []).append(_as_text(attribute.get("value")))
+            out.setdefault(code, []).append(_as_text(attribute.get("value"), f"{prefix}attributes ({code})"))
     return out
 
 
@@ -410,62 +480,71 @@ def service_to_row(service: Mapping[str, Any], where: str = "service") -> dict[s
     Raises
     ------
     HsdsError
-        If the service is not an object or lacks what a row needs (message names the service).
+        If the service is not an object or lacks what a row needs: ``WHERE 'name': FIELD: problem``,
+        FIELD being the service's field (``phones``, ``service_at_locations.location.addresses``, …).
     """
     if not isinstance(service, dict):
-        msg = f"{where}: not a JSON object"
+        msg = f"{where}: service: not a JSON object"
         raise HsdsError(msg)
     context = where
     try:
-        attributes = _attributes(service, where)
-        name = _as_text(service.get("name"))
-        where = f"{where} {name!r}" if name else where
+        name = _as_text(service.get("name"), "name")
+        where = f"{where} {_printable(name)!r}" if name else where
+        attributes = _attributes(service)
         office_id = (attributes.get("id") or [""])[0]
         if not office_id:
-            msg = f"{where}: no office id attribute (taxonomy {TAXONOMY}, code 'id'); is this our export?"
+            msg = f"attributes: no office id attribute (taxonomy {TAXONOMY}, code 'id'); is this our export?"
             raise HsdsError(msg)
         organization = service.get("organization") or {}
         if not isinstance(organization, dict):
-            msg = f"{where}: organization must be an object"
+            msg = "organization: must be an object"
             raise HsdsError(msg)
         row = dict.fromkeys(OFFICE_COLUMNS, "")
         row.update(
             id=office_id,
             name=name,
-            provider=_as_text(organization.get("name")),
+            provider=_as_text(organization.get("name"), "organization.name"),
             kind=(attributes.get("kind") or [""])[0],
             district=(attributes.get("district") or [""])[0],
-            website=_as_text(service.get("url")),
+            website=_as_text(service.get("url"), "url"),
             target_group=(attributes.get("target_group") or [""])[0],
-            target_group_original=_as_text(service.get("eligibility_description")),
+            target_group_original=_as_text(service.get("eligibility_description"), "eligibility_description"),
             source_date=(attributes.get("source_date") or [""])[0],
-            last_checked=_as_text(service.get("assured_date")),
+            last_checked=_as_text(service.get("assured_date"), "assured_date"),
             notes=(attributes.get("notes") or [""])[0],
             topics=";".join(attributes.get("topics", [])),
             source_url=SOURCE_URL_SEPARATOR.join(attributes.get("source_url", [])),
         )
-        row["email"] = (attributes.get("email") or [_as_text(service.get("email"))])[0]
-        row["phone"] = "; ".join(_as_text(p.get("number")) for p in _list_of_dicts(service, "phones", where))
+        row["email"] = (attributes.get("email") or [_as_text(service.get("email"), "email")])[0]
+        row["phone"] = "; ".join(
+            _as_text(p.get("number"), "phones.number") for p in _list_of_dicts(service, "phones")
+        )
         row["languages"] = ";".join(
-            _as_text(lang.get("code"))
-            for lang in _list_of_dicts(service, "languages", where)
+            _as_text(lang.get("code"), "languages.code")
+            for lang in _list_of_dicts(service, "languages")
             if lang.get("code")
         )
-        for schedule in _list_of_dicts(service, "schedules", where):
+        for schedule in _list_of_dicts(service, "schedules"):
             if schedule.get("description"):
-                row["opening_hours"] = _as_text(schedule["description"])
+                row["opening_hours"] = _as_text(schedule["description"], "schedules.description")
                 break
-        for link in _list_of_dicts(service, "service_at_locations", where):
+        for link in _list_of_dicts(service, "service_at_locations"):
             location = link.get("location") or {}
             if not isinstance(location, dict):
                 continue
             if location.get("latitude") is not None and location.get("longitude") is not None:
-                row["lat"], row["lon"] = _as_text(location["latitude"]), _as_text(location["longitude"])
-            for address in _list_of_dicts(location, "addresses", where)[:1]:
-                row["street"] = _as_text(address.get("address_1"))
-                row["postcode"] = _as_text(address.get("postal_code"))
-                row["city"] = _as_text(address.get("city"))
-            location_attributes = _attributes(location, where)
+                row["lat"] = _as_text(location["latitude"], "service_at_locations.location.latitude")
+                row["lon"] = _as_text(location["longitude"], "service_at_locations.location.longitude")
+            try:
+                addresses = _list_of_dicts(location, "addresses")
+            except HsdsError as exc:
+                raise HsdsError(f"service_at_locations.location.{exc}") from exc
+            for address in addresses[:1]:
+                prefix = "service_at_locations.location.addresses"
+                row["street"] = _as_text(address.get("address_1"), f"{prefix}.address_1")
+                row["postcode"] = _as_text(address.get("postal_code"), f"{prefix}.postal_code")
+                row["city"] = _as_text(address.get("city"), f"{prefix}.city")
+            location_attributes = _attributes(location, "service_at_locations.location.")
             for column in LOCATION_ATTRIBUTES:
                 row[column] = (location_attributes.get(column) or [""])[0]
             break
@@ -475,9 +554,52 @@ def service_to_row(service: Mapping[str, Any], where: str = "service") -> dict[s
         msg = f"{where}: {exc}"
         raise HsdsError(msg) from exc
     except (TypeError, AttributeError, ValueError) as exc:
-        msg = f"{where}: unexpected structure ({exc})"
+        msg = f"{where}: service: unexpected structure ({exc})"
         raise HsdsError(msg) from exc
     return row
+
+
+def read_services(path: str | os.PathLike[str]) -> list[tuple[str, dict[str, str]]]:
+    """Read an HSDS export as rows of ``offices.csv``, each with where it came from.
+
+    Only a regular file of at most :data:`MAX_IMPORT_BYTES` is read (no FIFO, device or folder, also not
+    behind a link), in UTF-8 with or without a byte order mark.
+
+    Parameters
+    ----------
+    path
+        A folder with ``services.json``, or that file.
+
+    Returns
+    -------
+    list of (str, dict)
+        ``PATH:LINE: service N 'name'`` (for messages about the row) and the row.
+
+    Raises
+    ------
+    HsdsError
+        Unreadable files, invalid JSON or UTF-8, services that are not ours or an office twice, as
+        ``PATH:LINE: FIELD: problem`` (for a service: ``PATH:LINE: service N 'name': FIELD: problem``).
+    """
+    source = Path(path)
+    file = source / SERVICES_FILE if source.is_dir() else source
+    services = _services(file, _read_text(file))
+    rows = []
+    first_line: dict[str, int] = {}
+    for number, (line, service) in enumerate(services, start=1):
+        where = f"{_printable(str(file))}:{line}: service {number}"
+        row = service_to_row(service, where)
+        where = f"{where} {_printable(row['name'])!r}" if row["name"] else where
+        office_id = row["id"]
+        if office_id in first_line:
+            msg = (
+                f"{where}: attributes (id): office {_printable(office_id)!r} appears more than once "
+                f"(first on line {first_line[office_id]})"
+            )
+            raise HsdsError(msg)
+        first_line[office_id] = line
+        rows.append((where, row))
+    return rows
 
 
 def read_hsds(path: str | os.PathLike[str]) -> list[dict[str, str]]:
@@ -486,12 +608,6 @@ def read_hsds(path: str | os.PathLike[str]) -> list[dict[str, str]]:
     Raises
     ------
     HsdsError
-        Unreadable files, invalid JSON or UTF-8, or services that are not ours (the message says which).
+        As :func:`read_services`.
     """
-    source = Path(path)
-    file = source / SERVICES_FILE if source.is_dir() else source
-    data = _read_json(file)
-    if not isinstance(data, list):
-        msg = f"{file}: expected a JSON array of services"
-        raise HsdsError(msg)
-    return [service_to_row(service, f"{file}: service {i + 1}") for i, service in enumerate(data)]
+    return [row for _, row in read_services(path)]

@@ -19,11 +19,20 @@ from typing import Any
 
 from finder import corrections, hsds
 from finder._values import contact_items, finite_float
-from finder.directory import OFFICE_COLUMNS, validate_file
-from finder.errors import CorrectionError, HsdsError
+from finder.directory import OFFICE_COLUMNS, read_checked
+from finder.errors import CorrectionError, HsdsError, format_problems
 from finder.rules import escape_controls
 
-__all__ = ["ImportPlan", "apply_import", "plan_import", "read_csv", "read_import", "same_value"]
+__all__ = [
+    "ImportPlan",
+    "ImportSource",
+    "apply_import",
+    "load_import",
+    "plan_import",
+    "read_csv",
+    "read_import",
+    "same_value",
+]
 
 
 def read_csv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
@@ -34,25 +43,50 @@ def read_csv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
     HsdsError
         With the file's problems (``PATH:LINE: FIELD: message``).
     """
-    problems = validate_file(path)
+    _, rows, problems = read_checked(path)
     if problems:
-        shown = "\n".join(str(p) for p in problems[:20])
-        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
-        msg = f"{path} has {len(problems)} problem(s):\n{shown}{more}"
+        msg = f"{path} has {len(problems)} problem(s):\n{format_problems(problems)}"
         raise HsdsError(msg)
-    _, rows = corrections.read_rows(path)
     return [{column: row.get(column, "") for column in OFFICE_COLUMNS} for row in rows]
 
 
-def read_import(path: str | os.PathLike[str]) -> list[dict[str, str]]:
-    """Read an import source: an HSDS folder or ``.json`` file, or a ``.csv`` file."""
+@dataclass
+class ImportSource:
+    """Rows read for an import, and where each came from.
+
+    Attributes
+    ----------
+    rows
+        Rows in the column layout of ``offices.csv``.
+    origins
+        Office id → where its row is in the source (``PATH:LINE: service N 'name'``), for messages.
+    """
+
+    rows: list[dict[str, str]]
+    origins: dict[str, str] = field(default_factory=dict)
+
+
+def load_import(path: str | os.PathLike[str]) -> ImportSource:
+    """Read an import source: an HSDS folder or ``.json`` file, or a ``.csv`` file.
+
+    Raises
+    ------
+    HsdsError
+        With the source's problems, each ``PATH:LINE: FIELD: problem``.
+    """
     source = Path(path)
     if not source.exists():
-        msg = f"{path} does not exist"
+        msg = f"{path}:1: file: does not exist"
         raise HsdsError(msg)
-    if source.is_file() and source.suffix.lower() == ".csv":
-        return read_csv(source)
-    return hsds.read_hsds(source)
+    if source.suffix.lower() == ".csv" and not source.is_dir():
+        return ImportSource(read_csv(source))
+    services = hsds.read_services(source)
+    return ImportSource([row for _, row in services], {row["id"]: where for where, row in services})
+
+
+def read_import(path: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """The rows of an import source (:func:`load_import`)."""
+    return load_import(path).rows
 
 
 def same_value(column: str, old: str, new: str) -> bool:
@@ -126,9 +160,17 @@ class ImportPlan:
 
 
 def plan_import(
-    incoming: Sequence[Mapping[str, str]], header: Sequence[str], current: Sequence[Mapping[str, str]]
+    incoming: Sequence[Mapping[str, str]],
+    header: Sequence[str],
+    current: Sequence[Mapping[str, str]],
+    origins: Mapping[str, str] | None = None,
 ) -> ImportPlan:
     """Compare imported rows with the directory and check that the result would be valid.
+
+    Linear in the sizes of both. Only the rows that would change are checked: the other rows are the
+    directory's, which is valid (:func:`finder.corrections.read_rows` checked it), and the checks are per
+    row apart from unique ids, which the plan ensures itself. Writing the result checks the whole file again
+    (:class:`finder.corrections.DirectoryEditor`).
 
     Parameters
     ----------
@@ -136,6 +178,8 @@ def plan_import(
         Rows read by :func:`read_import`.
     header, current
         The directory (:func:`finder.corrections.current_rows`).
+    origins
+        Where each incoming office came from (:attr:`ImportSource.origins`), named in problems.
 
     Returns
     -------
@@ -144,6 +188,7 @@ def plan_import(
     plan = ImportPlan()
     by_id = {row["id"]: row for row in current}
     seen: set[str] = set()
+    changed: list[dict[str, str]] = []
     for row in incoming:
         office_id = row.get("id", "")
         if office_id in seen:
@@ -161,17 +206,12 @@ def plan_import(
         }
         if changes:
             plan.updates[office_id] = changes
+            changed.append({**old, **{column: new for column, (_, new) in changes.items()}})
         else:
             plan.unchanged.append(office_id)
     plan.not_in_import = [row["id"] for row in current if row["id"] not in seen]
     if not plan.problems and not plan.empty:
-        result = []
-        for row in current:
-            new = dict(row)
-            new.update({col: value for col, (_, value) in plan.updates.get(row["id"], {}).items()})
-            result.append(new)
-        result.extend(plan.additions)
-        plan.problems.extend(corrections.check_rows(header, result))
+        plan.problems.extend(corrections.check_rows(header, changed + plan.additions, origins))
     return plan
 
 

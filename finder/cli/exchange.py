@@ -12,11 +12,13 @@ from finder import corrections, csv_export, gis_export, hsds
 from finder import settings as _settings
 from finder.cli._output import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, fail, print_json
 from finder.errors import HsdsError
-from finder.import_plan import apply_import, plan_import, read_import
+from finder.import_plan import apply_import, load_import, plan_import
 from finder.rules import escape_controls
 
 #: Formats of ``finder export``: HSDS writes a folder, CSV and the GIS formats one file.
 EXPORT_FORMATS = ("hsds", "csv", *gis_export.FORMATS)
+#: How many change numbers ``finder import`` prints.
+_SHOWN_IDS = 10
 
 
 def _settings_of(args: argparse.Namespace) -> _settings.Settings:
@@ -49,13 +51,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """Show what an import would change; unless ``--dry-run``, apply it (recorded and revertible)."""
     try:
-        incoming = read_import(args.path)
+        source = load_import(args.path)
     except HsdsError as exc:
         return fail(args, escape_controls(str(exc)), EXIT_NOT_FOUND)
     settings = _settings_of(args)
     store = None if args.dry_run else corrections.CorrectionStore(args.db)
     header, current = corrections.current_rows(settings, store)
-    plan = plan_import(incoming, header, current)
+    plan = plan_import(source.rows, header, current, source.origins)
     if args.json:
         print_json({"dry_run": args.dry_run, **plan.to_json()})
     else:
@@ -73,7 +75,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     by = args.by or getpass.getuser()
     changes = apply_import(plan, editor, by=by, reason=args.reason or f"import of {Path(args.path).name}")
     if not args.json:
-        ids = ", ".join(f"#{c.id}" for c in changes)
+        # A large import records thousands of changes: name the first few only.
+        ids = ", ".join(f"#{c.id}" for c in changes[:_SHOWN_IDS])
+        if len(changes) > _SHOWN_IDS:
+            ids += f" and {len(changes) - _SHOWN_IDS} more (finder review history)"
         sys.stderr.write(
             f"applied: {len(changes)} office(s) changed (revert with finder review revert; {ids})\n"
         )
