@@ -45,3 +45,4 @@ bench:
 	$(PYTHON) benchmarks/bench_locate.py
 	$(PYTHON) benchmarks/bench_coverage.py
 	$(PYTHON) benchmarks/bench_cli.py
+	$(PYTHON) benchmarks/bench_import.py
