@@ -10,7 +10,8 @@ fresh worker process (``--worker``, the repository's own ``finder`` on ``PYTHONP
 printed:
 
 - **validate**: :func:`finder.directory.validate_file` of the N-row file;
-- **dry run**: ``finder import N.csv --dry-run`` into the real 210-office directory (N additions);
+- **dry run**: ``finder import N.csv --dry-run`` into the real 210-office directory (N additions; the
+  directory and the file in the column layout of the code under test);
 - **import**: the same import applied (a fresh copy of the directory and a fresh history database for each
   repeat): one atomic rewrite, N recorded changes;
 - **rewrite**: one office's phone changed in an N-office directory (``DirectoryEditor.apply``): read,
@@ -19,7 +20,8 @@ printed:
 With ``--against REV`` the same workers also run on the same files with the code of that revision (exported
 with ``git archive`` into a temporary folder), e.g. the commit before the quadratic steps were removed, and
 the ratio old/new is printed: the fairest baseline, the same command with the same inputs and the same
-measurement. Sizes where the old code takes minutes to hours (the review's extrapolation for 80k) are left
+measurement (each side on a file in its own column layout, so the old side's file may lack columns added
+since). Sizes where the old code takes minutes to hours (the review's extrapolation for 80k) are left
 out by ``--against-sizes`` (default 1,000 and 10,000). A second table times ``serialise_rows`` (the
 directory's CSV text) against the former algorithm, which copied the whole buffer once per row.
 """
@@ -81,9 +83,14 @@ def synthetic_rows(n: int, seed: int = 13) -> Iterator[dict[str, str]]:
 
 
 def write_synthetic(path: Path, n: int) -> Path:
-    """Write ``n`` synthetic offices in the column layout of ``offices.csv``."""
+    """Write ``n`` synthetic offices in the column layout of ``offices.csv`` (of the code under test).
+
+    Columns the generator does not know stay blank; those the code under test does not know are left out.
+    """
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, OFFICE_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(
+            handle, OFFICE_COLUMNS, restval="", extrasaction="ignore", lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(synthetic_rows(n))
     return path
@@ -115,8 +122,13 @@ def _check(code: object, what: str) -> None:
         raise SystemExit(f"{what} exited {code}")
 
 
-def worker(step: str, source: Path, real_directory: Path, repeats: int) -> list[float]:
-    """Seconds of each repeat of ``step`` on the synthetic file ``source``."""
+def worker(step: str, n: int, real_directory: Path, repeats: int) -> tuple[list[float], float]:
+    """Seconds of each repeat of ``step`` on a synthetic file of ``n`` offices, and the file's size in MB.
+
+    The file is written here, in the column layout of the code under test (not timed).
+    """
+    workdir = Path(tempfile.mkdtemp())
+    source = write_synthetic(workdir / f"offices-{n}.csv", n)
     times = []
     for repeat in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
@@ -138,13 +150,15 @@ def worker(step: str, source: Path, real_directory: Path, repeats: int) -> list[
                 change = {"phone": f"0351 {100000 + repeat}"}
                 times.append(_timed(lambda e=editor, c=change: e.apply("syn-7", c, by="b", reason="bench")))
                 store.dispose()
-    return times
+    megabytes = source.stat().st_size / 1e6
+    shutil.rmtree(workdir)
+    return times, megabytes
 
 
-def run_worker(tree: Path, step: str, source: Path, repeats: int) -> list[float]:
+def run_worker(tree: Path, step: str, n: int, repeats: int) -> tuple[list[float], float]:
     """Run :func:`worker` in a child process with ``tree``'s ``finder``."""
     env = {**os.environ, "BENCH_IMPORT_TREE": str(tree)}
-    argv = [sys.executable, str(Path(__file__).resolve()), "--worker", step, str(source), str(repeats)]
+    argv = [sys.executable, str(Path(__file__).resolve()), "--worker", step, str(n), str(repeats)]
     child = subprocess.run(argv, cwd=tree, env=env, capture_output=True, text=True, check=False)
     if child.returncode != 0:
         raise SystemExit(f"worker {step} failed in {tree}:\n{child.stderr[-2000:]}")
@@ -201,10 +215,11 @@ def _sizes(text: str) -> list[int]:
 def main() -> None:
     """Print the tables."""
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        step, source, repeats = sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
-        print(json.dumps(worker(step, source, REPO / "data", repeats)))
+        step, n, repeats = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        # The real directory (210 offices) of the code under test, in its column layout.
+        tree = Path(os.environ.get("BENCH_IMPORT_TREE", str(REPO)))
+        print(json.dumps(worker(step, n, tree / "data", repeats)))
         return
-    sys.path.insert(0, str(REPO))  # the repository's own finder, never another installed clone
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=_sizes, default=[1_000, 10_000, 80_000])
     parser.add_argument("--repeat", type=int, help="repeats per step (default 5 at 1k, 3 at 10k and 80k)")
@@ -225,15 +240,15 @@ def main() -> None:
         header = f"{'rows':>8} {'MB':>6} {'step':>9} {'repeats':>7} {'now':>8}"
         print(header + (f" {'old':>8} {'old/now':>8}" if old_tree else ""))
         for n in args.sizes:
-            source = write_synthetic(Path(tmp) / f"offices-{n}.csv", n)
-            megabytes = source.stat().st_size / 1e6
             repeats = args.repeat or DEFAULT_REPEATS.get(n, 3)
             for step in STEPS:
-                now = statistics.median(run_worker(REPO, step, source, repeats))
+                times, megabytes = run_worker(REPO, step, n, repeats)
+                now = statistics.median(times)
                 line = f"{n:8d} {megabytes:6.1f} {step:>9} {repeats:7d} {now:8.2f}"
                 if old_tree is not None and n in args.against_sizes:
                     # The old code is slow: one repeat from 10k on.
-                    old = statistics.median(run_worker(old_tree, step, source, repeats if n < 10_000 else 1))
+                    old_times, _ = run_worker(old_tree, step, n, repeats if n < 10_000 else 1)
+                    old = statistics.median(old_times)
                     line += f" {old:8.2f} {old / now:7.1f}×"
                 print(line, flush=True)
         serialise_table(args.sizes, [n for n in args.sizes if n <= 10_000], 3)
