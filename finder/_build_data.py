@@ -25,6 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
+from finder import hours
 from finder.directory import OFFICE_COLUMNS
 from finder.gazetteer import OfflineGazetteer
 from finder.vocab import AGS_DISTRICT, normalise_target_group
@@ -261,6 +262,8 @@ def build_all(data_dir: Path, bkg_dir: Path | None = None) -> dict[str, int]:
 def compiled_offices(source: Path, data_dir: Path, checked: str) -> tuple[list[dict[str, str]], list[str]]:
     """The team's compiled directory as rows of ``offices.csv``: normalised columns and offline positions.
 
+    The structured hours (``opening_hours_osm``) are read from the text (:func:`finder.hours.to_osm`).
+
     Nothing is written: the caller imports the rows through the change history
     (:func:`finder.import_plan.plan_import` and :func:`finder.import_plan.apply_import`).
 
@@ -289,6 +292,7 @@ def compiled_offices(source: Path, data_dir: Path, checked: str) -> tuple[list[d
         clean["target_group_original"] = clean["target_group"]
         clean["target_group"] = normalise_target_group(clean["target_group"])
         clean["last_checked"] = checked
+        clean["opening_hours_osm"] = hours.to_osm(clean.get("opening_hours", "")) or ""
         if clean["website"] and "://" not in clean["website"]:
             # A few sources give a bare domain; browsers would treat it as a relative link.
             clean["website"] = "https://" + clean["website"]

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from finder import rules, settings, vocab
+from finder import hours, rules, settings, vocab
 from finder._files import MAX_INPUT_BYTES, read_regular_file
 from finder.errors import DirectoryError
 
@@ -41,14 +41,17 @@ OFFICE_COLUMNS: tuple[str, ...] = (
     "email",
     "website",
     "languages",
+    "interpreting",
     "topics",
     "target_group",
     "target_group_original",
     "opening_hours",
+    "opening_hours_osm",
     "source_url",
     "source_date",
     "last_checked",
     "notes",
+    "status",
     "lat",
     "lon",
     "geocode_precision",
@@ -57,6 +60,9 @@ OFFICE_COLUMNS: tuple[str, ...] = (
 
 #: Columns without which no row can be understood; the others are expected too, but optional in spirit.
 REQUIRED_COLUMNS: tuple[str, ...] = ("id", "name", "kind", "district", "topics", "source_url")
+
+#: Columns added after the first files were written: a file without them is valid, and they read as blank.
+ADDED_COLUMNS: tuple[str, ...] = ("interpreting", "opening_hours_osm", "status")
 
 #: Values of ``geocode_precision`` for rows with a location (blank = no location).
 GEOCODE_PRECISIONS: tuple[str, ...] = ("street", "postcode", "place", "district")
@@ -287,9 +293,25 @@ def _check_header(header: list[str], problem: Callable[[int, str, str], None]) -
             problem(1, name, f"unknown column (expected: {', '.join(OFFICE_COLUMNS)})")
         seen.add(name)
     for name in OFFICE_COLUMNS:
-        if name not in seen:
+        if name not in seen and name not in ADDED_COLUMNS:
             kind = "required column" if name in REQUIRED_COLUMNS else "column"
             problem(1, name, f"missing {kind}")
+
+
+def complete_header(header: list[str]) -> list[str]:
+    """``header`` with the :data:`ADDED_COLUMNS` it lacks, each after the column it follows in the file.
+
+    Examples
+    --------
+    >>> complete_header(["id", "languages", "topics"])
+    ['id', 'languages', 'interpreting', 'topics', 'opening_hours_osm', 'status']
+    """
+    out = list(header)
+    for name in ADDED_COLUMNS:
+        if name not in out:
+            before = OFFICE_COLUMNS[OFFICE_COLUMNS.index(name) - 1]
+            out.insert(out.index(before) + 1 if before in out else len(out), name)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -509,6 +531,11 @@ def _check_fields(record: _Record) -> Iterable[tuple[str, str]]:
         for item in items:
             if item not in vocab.ISO_639_1:
                 yield "languages", f"not an ISO 639-1 language code (like de, en, ar): {_show(item)}"
+    for column, allowed in (("interpreting", vocab.INTERPRETING), ("status", vocab.STATUSES)):
+        if (value := get(column)) and value not in allowed:
+            yield column, f"unknown value {_show(value)} (one of {', '.join(allowed)}, or blank)"
+    if (osm := get("opening_hours_osm")) and (message := hours.check_osm(osm)) is not None:
+        yield "opening_hours_osm", f"{message}: {_show(osm)}"
     if source_date := get("source_date"):
         year, messages = _parse_date(source_date, full=False)
         parsed["source_year"] = year
@@ -634,7 +661,7 @@ def load_offices(path: str | PathLike[str] | None = None) -> pd.DataFrame:
         raise DirectoryError(checked.problems)
     records = checked.records
     frame = pd.DataFrame(
-        [[record.values[column] for column in OFFICE_COLUMNS] for record in records],
+        [[record.values.get(column, "") for column in OFFICE_COLUMNS] for record in records],
         columns=list(OFFICE_COLUMNS),
         dtype=str,
     )

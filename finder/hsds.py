@@ -12,9 +12,13 @@ Export (:func:`export_hsds`) writes a folder with
 
 HSDS identifiers must be UUIDs; ours are derived with :func:`uuid.uuid5` from the office id, so they stay
 the same from one export to the next. Fields HSDS has no place for (our office id, kind, topics, district,
-target group, source pages and date, notes, geocoding) travel as ``attributes`` whose
-``taxonomy_term.code`` is the column name and whose ``value`` is the value, in the taxonomy
-``beratungsfinder-sachsen``. ``last_checked`` is the service's ``assured_date``.
+target group, source pages and date, notes, the structured opening hours, geocoding) travel as
+``attributes`` whose ``taxonomy_term.code`` is the column name and whose ``value`` is the value, in the
+taxonomy ``beratungsfinder-sachsen``. ``last_checked`` is the service's ``assured_date``. ``status`` and
+``interpreting`` have homes in HSDS that cannot hold them exactly (``service.status`` has no "possibly
+closed"; ``interpretation_services`` is free text): they are written there too, and travel exactly as
+attributes; a service without our attribute gets its ``status`` from HSDS's (``defunct``/``inactive``: closed,
+``temporarily closed``: possibly closed).
 
 Reading (:func:`read_hsds`, :func:`service_to_row`) turns such a folder back into rows of ``offices.csv``;
 :mod:`finder.import_plan` compares them with the directory and applies the differences, and export
@@ -64,7 +68,22 @@ MAX_IMPORT_BYTES = MAX_INPUT_BYTES
 #: Columns carried as service attributes (one attribute each; topics and source URLs one per item).
 SERVICE_ATTRIBUTES: tuple[str, ...] = (
     "id", "kind", "topics", "district", "target_group", "source_url", "source_date", "notes", "email",
+    "interpreting", "status", "opening_hours_osm",
 )  # fmt: skip
+#: ``service.status`` of HSDS for our ``status`` (our exact value travels as an attribute): HSDS has no
+#: "possibly closed", so such a service is still ``active`` there.
+HSDS_STATUS: dict[str, str] = {
+    "": "active", "active": "active", "possibly closed": "active", "closed": "defunct",
+}  # fmt: skip
+#: Our ``status`` for HSDS's, when a service has no ``status`` attribute of ours (another publisher's).
+STATUS_OF_HSDS: dict[str, str] = {
+    "inactive": "closed", "defunct": "closed", "temporarily closed": "possibly closed",
+}  # fmt: skip
+#: ``service.interpretation_services`` (free text in HSDS) for our ``interpreting``.
+INTERPRETATION_TEXT: dict[str, str] = {
+    "yes": "Works with interpreters or language mediators on request.",
+    "no": "Says it does not work with interpreters.",
+}
 #: Columns carried as location attributes.
 LOCATION_ATTRIBUTES: tuple[str, ...] = ("geocode_precision", "geocode_source")
 
@@ -80,6 +99,9 @@ _ATTRIBUTE_DESCRIPTIONS: dict[str, str] = {
     "source_date": "The date the source page shows (YYYY, YYYY-MM or YYYY-MM-DD).",
     "notes": "Notes of the compilers (German).",
     "email": "All e-mail addresses as listed (only when there are several).",
+    "interpreting": "Whether the office says it works with interpreters or language mediators (yes or no).",
+    "status": "Whether the office is active, possibly closed or closed (blank: active).",
+    "opening_hours_osm": "The opening hours in OpenStreetMap opening_hours syntax, where the text allows.",
     "geocode_precision": "How precise the coordinates are: street, postcode, place or district.",
     "geocode_source": "What placed the office on the map (e.g. geonames-postcode).",
 }
@@ -156,7 +178,9 @@ def _service(row: Mapping[str, str], organizations: Mapping[str, dict[str, Any]]
     emails = contact_items(row.get("email", ""))
     if emails:
         service["email"] = emails[0]
-    service["status"] = "active"
+    service["status"] = HSDS_STATUS.get(row.get("status", ""), "active")
+    if row.get("interpreting") in INTERPRETATION_TEXT:
+        service["interpretation_services"] = INTERPRETATION_TEXT[row["interpreting"]]
     if row.get("target_group_original"):
         service["eligibility_description"] = row["target_group_original"]
     age = vocab.KIND_AGE_RANGE.get(kind)
@@ -512,10 +536,14 @@ def service_to_row(service: Mapping[str, Any], where: str = "service") -> dict[s
             source_date=(attributes.get("source_date") or [""])[0],
             last_checked=_as_text(service.get("assured_date"), "assured_date"),
             notes=(attributes.get("notes") or [""])[0],
+            interpreting=(attributes.get("interpreting") or [""])[0],
+            opening_hours_osm=(attributes.get("opening_hours_osm") or [""])[0],
             topics=";".join(attributes.get("topics", [])),
             source_url=SOURCE_URL_SEPARATOR.join(attributes.get("source_url", [])),
         )
         row["email"] = (attributes.get("email") or [_as_text(service.get("email"), "email")])[0]
+        hsds_status = STATUS_OF_HSDS.get(_as_text(service.get("status"), "status"), "")
+        row["status"] = (attributes.get("status") or [hsds_status])[0]
         row["phone"] = "; ".join(
             _as_text(p.get("number"), "phones.number") for p in _list_of_dicts(service, "phones")
         )

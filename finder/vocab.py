@@ -1,4 +1,4 @@
-"""Controlled vocabularies of the office directory: kinds, topics, districts, target groups.
+"""Controlled vocabularies of the office directory: kinds, topics, districts, target groups, statuses.
 
 The codes are the ones used in ``data/offices.csv``; human labels live in the i18n catalogues.
 """
@@ -74,6 +74,13 @@ STATEWIDE = "Sachsen"
 
 #: Normalised target groups (column ``target_group``); the original text is kept in ``target_group_original``.
 TARGET_GROUPS: tuple[str, ...] = ("all", "12-27", "27+", "refugees", "migrants", "women", "other")
+
+#: Values of ``status`` (blank = ``active``): a possibly closed office is shown with a warning, a closed one
+#: is kept in the file (its history, links to it) but never shown in a search.
+STATUSES: tuple[str, ...] = ("active", "possibly closed", "closed")
+#: Values of ``interpreting`` (blank = not stated): whether the office says it works with interpreters or
+#: language mediators.
+INTERPRETING: tuple[str, ...] = ("yes", "no")
 
 #: Age bands served by kinds that are age-specific.
 KIND_AGE_RANGE: dict[str, tuple[int, int]] = {"JMD": (12, 27), "MBE": (27, 200)}

@@ -13,11 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finder.directory import (
+    ADDED_COLUMNS,
     FORMULA_START_ALLOWED,
     OFFICE_COLUMNS,
     REQUIRED_COLUMNS,
     DirectoryError,
     Problem,
+    complete_header,
     load_offices,
     validate_file,
 )
@@ -185,11 +187,54 @@ def test_empty_id_and_name_and_bad_slug(tmp_path):
         ("languages", "DE"),
         ("languages", "deu"),
         ("geocode_precision", "exact"),
+        ("interpreting", "ja"),
+        ("interpreting", "Yes"),
+        ("interpreting", "yes "),
+        ("status", "open"),
+        ("status", "Closed"),
+        ("status", "possibly_closed"),
+        ("opening_hours_osm", "Mo-Fr 9-12"),
+        ("opening_hours_osm", "Mo-Fr 09:00-12:00; SH off"),
+        ("opening_hours_osm", "Mo-Fr sunrise-12:00"),
     ],
 )
 def test_unknown_vocabulary_values(tmp_path, field, value):
     path = make_offices_csv(tmp_path / "o.csv", [{field: value}])
     assert problems_of(path) == [(2, field)]
+
+
+def test_interpreting_status_and_structured_hours(tmp_path):
+    rows = [
+        {
+            "interpreting": "yes",
+            "status": "possibly closed",
+            "opening_hours_osm": "Mo-Fr 09:00-12:00; PH off",
+        },
+        {"interpreting": "no", "status": "closed", "opening_hours_osm": "Tu[1] 15:00-17:00"},
+        {"status": "active"},
+        {"opening_hours_osm": "Mo 25:00-26:00", "status": "zu"},
+    ]
+    path = make_offices_csv(tmp_path / "o.csv", rows)
+    messages = [str(p) for p in validate_file(path)]
+    assert len(messages) == 2
+    assert (
+        messages[0]
+        == f"{path}:5: status: unknown value 'zu' (one of active, possibly closed, closed, or blank)"
+    )
+    assert messages[1].startswith(
+        f"{path}:5: opening_hours_osm: not valid OpenStreetMap opening_hours syntax"
+    )
+    assert messages[1].endswith("'Mo 25:00-26:00'")
+
+
+def test_a_file_from_before_the_added_columns_still_loads(tmp_path):
+    columns = tuple(c for c in OFFICE_COLUMNS if c not in ADDED_COLUMNS)
+    path = make_offices_csv(tmp_path / "o.csv", [{"languages": "ar"}], columns=columns)
+    assert validate_file(path) == []
+    frame = load_offices(path)
+    assert list(frame.columns[: len(OFFICE_COLUMNS)]) == list(OFFICE_COLUMNS)
+    assert frame[list(ADDED_COLUMNS)].iloc[0].tolist() == ["", "", ""]
+    assert complete_header(list(columns)) == list(OFFICE_COLUMNS)
 
 
 @pytest.mark.parametrize("postcode", ["1067", "010671", "10115", "00123", "O1067", "٠١٠٦٧", "01067 "])

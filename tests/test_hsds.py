@@ -109,9 +109,10 @@ ROWS = [
      "target_group_original": "Erwachsene ab 27", "opening_hours": "Mo-Fr 9-12 (Stand 2024); sonst Termin",
      "source_url": "https://x.de/a | https://x.de/b", "source_date": "2024-05", "last_checked": "2026-11-28",
      "notes": "'); DROP TABLE services; -- and \"quotes\", Ümlaute, عربى", "lat": "51.34000", "lon": "12.37500",
-     "geocode_precision": "postcode", "geocode_source": "geonames-postcode"},
+     "geocode_precision": "postcode", "geocode_source": "geonames-postcode", "interpreting": "yes",
+     "opening_hours_osm": "Mo-Fr 09:00-12:00; PH off", "status": "possibly closed"},
     {"id": "online", "name": "Online-Beratung", "district": "Sachsen", "website": "https://online.example.org",
-     "kind": "OTHER", "topics": "legal"},
+     "kind": "OTHER", "topics": "legal", "interpreting": "no", "status": "closed"},
     {"id": "nothing", "name": "Ohne Ort", "provider": "Caritas", "district": "Sachsen", "kind": "OTHER"},
 ]  # fmt: skip
 
@@ -231,6 +232,20 @@ def test_round_trip_changes_nothing(directory, tmp_path):
     incoming = read_import(tmp_path / "out")
     plan = plan_import(incoming, header, rows)
     assert plan.empty and plan.problems == [] and sorted(plan.unchanged) == sorted(r["id"] for r in rows)
+
+
+def test_status_and_interpreting_in_their_hsds_homes(directory, tmp_path):
+    _, rows = corrections.read_rows(directory / "offices.csv")
+    services = {s["attributes"][0]["value"]: s for s in hsds.to_hsds(rows)["services"]}
+    assert [services[i]["status"] for i in ("mbe-x", "online", "nothing")] == ["active", "defunct", "active"]
+    assert "interpreters" in services["mbe-x"]["interpretation_services"]
+    assert "interpretation_services" not in services["nothing"]
+    # A service of another publisher (no attributes of ours but the id) gets its status from HSDS.
+    for status, ours in (("defunct", "closed"), ("inactive", "closed"), ("temporarily closed", "possibly closed"),
+                         ("active", "")):  # fmt: skip
+        service = {"name": "X", "status": status, "attributes": [a for a in services["nothing"]["attributes"]
+                                                                 if a["taxonomy_term"]["code"] == "id"]}  # fmt: skip
+        assert hsds.service_to_row(service)["status"] == ours
 
 
 def test_round_trip_of_the_real_directory_via_cli(tmp_path, capsys, monkeypatch):

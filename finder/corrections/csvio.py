@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-from finder.directory import read_checked, validate_file
+from finder.directory import complete_header, read_checked, validate_file
 from finder.errors import CorrectionError
 
 __all__ = ["check_rows", "fsync_dir", "read_rows", "serialise_rows", "write_valid_temp"]
@@ -24,6 +24,8 @@ def read_rows(path: str | os.PathLike[str]) -> tuple[list[str], list[dict[str, s
     """Read a valid ``offices.csv`` as its header and one dict of raw strings per row.
 
     The file is read and parsed once: the rows are the ones :func:`finder.directory.read_checked` checked.
+    A file written before the columns of :data:`finder.directory.ADDED_COLUMNS` existed reads as if it had
+    them blank, so the next edit writes them.
 
     Raises
     ------
@@ -35,7 +37,10 @@ def read_rows(path: str | os.PathLike[str]) -> tuple[list[str], list[dict[str, s
         shown = "; ".join(str(p) for p in problems[:3])
         msg = f"{path} has {len(problems)} problem(s); fix them first (finder validate): {shown}"
         raise CorrectionError(msg)
-    return header, rows
+    full = complete_header(header)
+    if full != header:
+        rows = [dict.fromkeys(full, "") | row for row in rows]
+    return full, rows
 
 
 def serialise_rows(header: Sequence[str], rows: Sequence[Mapping[str, str]]) -> tuple[str, list[int]]:

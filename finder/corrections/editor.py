@@ -36,6 +36,7 @@ from filelock import FileLock, Timeout
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from finder import hours
 from finder import settings as _settings
 from finder.corrections.csvio import fsync_dir, read_rows, serialise_rows, write_valid_temp
 from finder.corrections.models import ChangeSet, FieldChange, OfficeOverride, Suggestion
@@ -403,6 +404,8 @@ class DirectoryEditor:
                 row.update(op.row or {})
                 if op.action != "revert" and not row.get("last_checked"):
                     row["last_checked"] = today
+                if op.action != "revert" and not row.get("opening_hours_osm"):
+                    row.update(_structured_hours(row.get("opening_hours", ""), header))
                 position = len(new_rows) if op.position is None else max(0, min(op.position, len(new_rows)))
                 new_rows.insert(position, row)
                 op.position = position
@@ -425,6 +428,9 @@ class DirectoryEditor:
             changes = dict(op.changes)
             if op.action != "revert" and op.touch_last_checked:
                 changes.setdefault("last_checked", today)
+            text, before = changes.get("opening_hours"), old.get("opening_hours", "")
+            if op.action != "revert" and "opening_hours_osm" not in changes and text not in (None, before):
+                changes.update(_structured_hours(text, header))
             new = dict(old)
             new.update(changes)
             op.fields = {
@@ -612,6 +618,16 @@ def _positions(rows: Sequence[Mapping[str, str]]) -> dict[str, int]:
     for index, row in enumerate(rows):
         positions.setdefault(row.get("id", ""), index)
     return positions
+
+
+def _structured_hours(text: str, header: Sequence[str]) -> dict[str, str]:
+    """``opening_hours_osm`` for a new ``opening_hours`` text: what it reads as, blank if not safely.
+
+    The structured hours follow the text unless a change sets them itself; a revert restores both.
+    """
+    if "opening_hours_osm" not in header:
+        return {}
+    return {"opening_hours_osm": hours.to_osm(text) or ""}
 
 
 def merge_overrides(
