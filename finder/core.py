@@ -1,7 +1,8 @@
 """The facade: one object that loads the directory and answers "where" and "what is nearest".
 
 The app, the command line and the notebooks all go through :class:`Finder`; it only wires
-:class:`finder.places.Locator` ("where") and the pure functions of :mod:`finder.search` ("what is near").
+:class:`finder.places.Locator` ("where") and the pure functions of :mod:`finder.search` ("what is near":
+the nearest offices, the nearest one that states the language, the responsible and statewide ones).
 """
 
 from __future__ import annotations
@@ -73,10 +74,26 @@ class Finder:
         """Nearest matching offices to ``place``; ``filters`` are :class:`finder.search.Query` fields."""
         return search.nearest(self.index, place.lat, place.lon, search.Query(**filters))
 
+    def nearest_stated(self, place: Place, **filters: Any) -> pd.DataFrame:
+        """The nearest office stating every requested language when no listed one does (0 or 1 row).
+
+        ``filters`` as for :meth:`nearest`; see :func:`finder.search.nearest_stated`.
+        """
+        return search.nearest_stated(self.index, place.lat, place.lon, search.Query(**filters))
+
+    def online_in_language(self, **filters: Any) -> pd.DataFrame:
+        """Statewide and online services that state a requested language (empty without one)."""
+        return search.online_in_language(self.index, search.Query(**self._no_distance(filters)))
+
     def responsible(self, place: Place) -> pd.DataFrame:
         """The immigration authority and commissioner(s) responsible for the place's district."""
         return search.responsible(self.index, place.district)
 
     def statewide(self, **filters: Any) -> pd.DataFrame:
-        """Statewide and online services matching the filters."""
-        return search.statewide(self.index, search.Query(**filters))
+        """Statewide and online services matching the filters (``limit`` and ``radius_km`` do not apply)."""
+        return search.statewide(self.index, search.Query(**self._no_distance(filters)))
+
+    @staticmethod
+    def _no_distance(filters: dict[str, Any]) -> dict[str, Any]:
+        # Callers may pass the same filters as to nearest(): a list without distances ignores these.
+        return {k: v for k, v in filters.items() if k not in ("limit", "radius_km")}

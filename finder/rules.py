@@ -80,6 +80,7 @@ _INT = re.compile(r"[0-9]{1,9}")
 _DECIMAL = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?")
 _SEPARATORS = re.compile(r"\s*[;,]\s*")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_MINUTE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 
 
 def is_office_id(text: object) -> bool:
@@ -315,4 +316,24 @@ def parse_date(text: object) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:  # 2026-02-30
+        return None
+
+
+def parse_local_minute(text: object) -> dt.datetime | None:
+    """A wall-clock moment written ``YYYY-MM-DDTHH:MM`` (ASCII digits), naive, else None.
+
+    The caller says which time zone it is in (the finder's: Europe/Berlin).
+
+    Examples
+    --------
+    >>> parse_local_minute("2026-11-30T09:30")
+    datetime.datetime(2026, 11, 30, 9, 30)
+    >>> parse_local_minute("2026-11-30T24:00"), parse_local_minute("2026-11-30 09:30"), parse_local_minute(3)
+    (None, None, None)
+    """
+    if not isinstance(text, str) or not _ISO_MINUTE.fullmatch(text.strip()):
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:  # 2026-02-30T10:00, 10:61
         return None

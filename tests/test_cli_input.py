@@ -14,7 +14,9 @@ from finder.cli._output import EXIT_USAGE
     [
         ("--limit", "-1"), ("--limit", "0"), ("--limit", "51"), ("--radius", "nan"), ("--radius", "inf"),
         ("--radius", "0"), ("--radius", "1e3"), ("--age", "-1"), ("--age", "121"), ("--age", "٣٠"),
-        ("--language", "<script>"), ("--language", "xx"),
+        ("--language", "<script>"), ("--language", "xx"), ("--open", "soon"), ("--at-time", "2026-02-30T10:00"),
+        ("--at-time", "2026-12-01 10:00"), ("--at-time", "2026-12-01T24:00"), ("--at-time", "morgen"),
+        ("--at-time", "２０２６-12-01T10:00"),
     ],
 )  # fmt: skip
 def test_filters_out_of_range_are_usage_errors(capsys, option):
@@ -24,7 +26,16 @@ def test_filters_out_of_range_are_usage_errors(capsys, option):
     assert option[0] in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("option", [("--limit", "50"), ("--radius", "500"), ("--age", "120"), ("--age", "0")])
+@pytest.mark.parametrize(
+    "option",
+    [
+        ("--limit", "50"),
+        ("--radius", "500"),
+        ("--age", "120"),
+        ("--age", "0"),
+        ("--at-time", "2026-12-31T23:59"),
+    ],
+)
 def test_the_bounds_themselves_are_accepted(capsys, option):
     code, out, _ = run_cli(["nearest", "--at", "01067", "--json", *option], capsys)
     assert code == 0 and json.loads(out)["origin"]["label"].startswith("01067")

@@ -7,11 +7,13 @@ with exit 2 and a message naming the option.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
 from collections.abc import Callable
 from typing import Any
 
 from finder import rules
+from finder.hours import BERLIN
 
 
 def checked(parse: Callable[[str], Any], what: str) -> Callable[[str], Any]:
@@ -41,3 +43,12 @@ radius = checked(
     f"a radius in km (above 0, at most {rules.MAX_RADIUS_KM:g})",
 )
 language = checked(_language_code, "an ISO 639-1 language code (e.g. ar, fa, uk)")
+at_time = checked(
+    lambda t: (m := rules.parse_local_minute(t)) and m.replace(tzinfo=BERLIN),
+    "a local time YYYY-MM-DDTHH:MM (Europe/Berlin), e.g. 2026-11-30T09:30",
+)
+
+
+def now_in_berlin() -> dt.datetime:
+    """The current time in Europe/Berlin: the default instant of ``--at-time`` (the one clock read)."""
+    return dt.datetime.now(BERLIN)

@@ -1,23 +1,37 @@
-"""``finder nearest``: the nearest matching offices, the responsible ones and statewide services."""
+"""``finder nearest``: the nearest matching offices, the responsible ones and statewide services.
+
+With a language filter the answer also names the nearest office that states the language
+(``nearest_stated``, when none of the listed ones does) and the statewide/online services that state it
+(``online_in_language``). Every office says whether it is open at the instant (``--at-time``, default now in
+Europe/Berlin) as far as its structured hours tell.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
 import sys
 from typing import Any
 
+from finder import hours
 from finder.cli import _args
 from finder.cli._output import print_json
 from finder.cli.locate import place_from_text, settings_of
 from finder.core import Finder
+from finder.search import OPEN_FILTERS
 from finder.vocab import KINDS, TOPICS
 
-#: Fields of each office in ``finder nearest --json`` (the command-line contract).
+#: Fields of each office in ``finder nearest --json`` (the command-line contract). ``opening_hours`` is the
+#: structured (OpenStreetMap) value, ``opening_hours_text`` the text as published.
 RESULT_FIELDS = (
     "id", "name", "kind", "provider", "district", "distance_km", "lat", "lon", "precision", "languages",
     "language_stated", "topics", "street", "postcode", "city", "phone", "email", "website",
+    "language_match", "interpreting", "status", "opening_hours", "opening_hours_text", "open_state",
+    "next_change",
 )  # fmt: skip
+#: Top-level keys of ``finder nearest --json``.
+TOP_LEVEL = ("origin", "at", "results", "nearest_stated", "online_in_language", "responsible", "statewide")
 
 
 def _blank_to_none(value: object) -> object:
@@ -26,10 +40,28 @@ def _blank_to_none(value: object) -> object:
     return None if value == "" else value
 
 
-def office_json(row: dict[str, Any]) -> dict[str, Any]:
-    """One office as a JSON object of the command-line contract."""
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat(timespec="minutes") if moment is not None else None
+
+
+def office_json(row: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
+    """One office as a JSON object of the command-line contract, its opening state at ``at``."""
+    text, osm = str(row.get("opening_hours") or ""), str(row.get("opening_hours_osm") or "")
+    state = hours.open_state(osm, text, at)
+    computed: dict[str, Any] = {
+        "language_match": row.get("language_match") or None,
+        "interpreting": str(row.get("interpreting") or "") or None,
+        "status": str(row.get("status") or "") or "active",
+        "opening_hours": osm if osm and hours.check_osm(osm) is None else None,
+        "opening_hours_text": text or None,
+        "open_state": state.state,
+        "next_change": _iso(state.next_change),
+    }
     out = {}
     for key in RESULT_FIELDS:
+        if key in computed:
+            out[key] = computed[key]
+            continue
         if key == "precision":
             value = row.get("geocode_precision", "")
         elif key in ("languages", "topics"):
@@ -45,40 +77,80 @@ def office_json(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def cmd_nearest(args: argparse.Namespace) -> int:
-    """Print the nearest matching offices, the responsible ones and statewide services."""
-    finder = Finder(settings_of(args))
-    place, code = place_from_text(finder.locator, args, args.at)
-    if place is None:
-        return code
-    filters = {
+def _filters(args: argparse.Namespace, at: dt.datetime) -> dict[str, Any]:
+    return {
         "topics": tuple(args.topic or ()),
         "languages": tuple(args.language or ()),
         "kinds": tuple(args.kind or ()),
         "age": args.age,
         "limit": args.limit,
         "radius_km": args.radius,
+        "open": args.open,
+        "at": at,
     }
+
+
+def _state_text(office: dict[str, Any]) -> str:
+    """A short English note on an office for the text output: status, opening state, language."""
+    notes = []
+    if office["status"] != "active":
+        notes.append(office["status"].upper())
+    until = office["next_change"]
+    if office["open_state"] == "open":
+        notes.append(f"open now until {until[11:16]}" if until else "open now")
+    elif office["open_state"] == "closed" and until:
+        notes.append(f"opens {until[:16].replace('T', ' ')}")
+    elif office["open_state"] == "appointment":
+        notes.append("by appointment")
+    if office["interpreting"] == "yes":
+        notes.append("interpreters on request")
+    return f" [{'; '.join(notes)}]" if notes else ""
+
+
+def cmd_nearest(args: argparse.Namespace) -> int:
+    """Print the nearest matching offices, the responsible ones and statewide services."""
+    finder = Finder(settings_of(args))
+    place, code = place_from_text(finder.locator, args, args.at)
+    if place is None:
+        return code
+    at = args.at_time or _args.now_in_berlin()
+    filters = _filters(args, at)
     results = finder.nearest(place, **filters)
-    filters.pop("limit")
-    filters.pop("radius_km")
+    stated = finder.nearest_stated(place, **filters)
     responsible = finder.responsible(place)
     statewide = finder.statewide(**filters)
+    online = finder.online_in_language(**filters)
+
+    def listed(table: Any) -> list[dict[str, Any]]:
+        return [office_json(r, at) for r in table.to_dict("records")]
+
+    nearest_stated = listed(stated)[0] if len(stated) else None
     if args.json:
         print_json(
             {
                 "origin": place.to_json(),
-                "results": [office_json(r) for r in results.to_dict("records")],
-                "responsible": [office_json(r) for r in responsible.to_dict("records")],
-                "statewide": [office_json(r) for r in statewide.to_dict("records")],
+                "at": _iso(at),
+                "results": listed(results),
+                "nearest_stated": nearest_stated,
+                "online_in_language": listed(online),
+                "responsible": listed(responsible),
+                "statewide": listed(statewide),
             }
         )
         return 0
     out = sys.stdout
     out.write(f"Near {place.label} ({place.district or 'outside Saxony'}), straight-line distance:\n")
-    for r in results.to_dict("records"):
+    for r, office in zip(results.to_dict("records"), listed(results), strict=True):
         lang = r["languages"].replace(";", ", ") if r["languages"] else "languages not stated"
-        out.write(f"  {r['distance_km']:6.1f} km  {r['name']} [{r['kind']}] — {r['city']} ({lang})\n")
+        out.write(
+            f"  {r['distance_km']:6.1f} km  {r['name']} [{r['kind']}] — {r['city']} ({lang})"
+            f"{_state_text(office)}\n"
+        )
+    if nearest_stated is not None:
+        out.write(
+            f"Nearest office that states {', '.join(filters['languages'])}: {nearest_stated['name']} — "
+            f"{nearest_stated['city'] or ''} ({nearest_stated['distance_km']:.1f} km)\n"
+        )
     if responsible.size:
         out.write("Responsible for this district:\n")
         for r in responsible.to_dict("records"):
@@ -103,6 +175,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--radius",
         type=_args.radius,
         help="only offices within this many km",
+    )
+    p.add_argument("--open", choices=OPEN_FILTERS, help="only offices open now, or open at some time today")
+    p.add_argument(
+        "--at-time",
+        type=_args.at_time,
+        metavar="YYYY-MM-DDTHH:MM",
+        help="the moment for --open and the opening state, Europe/Berlin (default: now)",
     )
     p.add_argument("--json", action="store_true")
     p.add_argument("--data-dir")
