@@ -37,6 +37,8 @@ MISSING_FIELDS: dict[str, str] = {
     "languages": "missing_languages",
     "opening_hours": "missing_opening_hours",
 }
+#: Status of an office as the work list orders it: possibly closed ones need a check most, closed ones least.
+_STATUS_ORDER: dict[str, int] = {"possibly closed": 0, "": 1, "active": 1, "closed": 2}
 #: Label of subtotal rows in the report.
 ALL = "(all)"
 
@@ -272,9 +274,10 @@ def work_list(
     Returns
     -------
     pandas.DataFrame
-        ``id``, ``name``, ``district``, ``kind``, ``as_of``, ``age_days``, ``stale``, ``reason``,
-        ``missing`` (``;``-separated fields from :data:`MISSING_FIELDS`); stale first, then undated,
-        then oldest first.
+        ``id``, ``name``, ``district``, ``kind``, ``status`` (blank = active), ``as_of``, ``age_days``,
+        ``stale``, ``reason``, ``missing`` (``;``-separated fields from :data:`MISSING_FIELDS`); possibly
+        closed offices first and closed ones last, and within each: stale first, then undated, then oldest
+        first.
     """
     fresh = assess(offices, today=today, stale_after_days=stale_after_days)
     missing = offices.apply(
@@ -286,6 +289,7 @@ def work_list(
             "name": offices["name"],
             "district": offices["district"],
             "kind": offices["kind"],
+            "status": _column(offices, "status"),
             "as_of": fresh["as_of"],
             "age_days": fresh["age_days"],
             "stale": fresh["stale"],
@@ -295,8 +299,17 @@ def work_list(
     )
     # Undated entries sort before dated ones of any age: nobody knows how old they are.
     age_key = fresh["age_days"].astype("Float64").fillna(float("inf"))
-    out = out.assign(_stale=~out["stale"], _age=-age_key).sort_values(["_stale", "_age", "id"])
-    return out.drop(columns=["_stale", "_age"]).reset_index(drop=True)
+    status_key = out["status"].map(lambda v: _STATUS_ORDER.get(v, 1))
+    out = out.assign(_status=status_key, _stale=~out["stale"], _age=-age_key)
+    out = out.sort_values(["_status", "_stale", "_age", "id"])
+    return out.drop(columns=["_status", "_stale", "_age"]).reset_index(drop=True)
+
+
+def _column(offices: pd.DataFrame, name: str) -> pd.Series:
+    """A text column, blank where the table lacks it (a table from before the column existed)."""
+    if name in offices:
+        return offices[name].fillna("").astype(str)
+    return pd.Series("", index=offices.index, dtype=object)
 
 
 def report(
@@ -313,8 +326,9 @@ def report(
         One row per (district, kind) present, a subtotal row per district (``kind`` = ``"(all)"``) and a
         grand total (both ``"(all)"``). Columns: ``district``, ``kind``, ``offices``, ``stale``,
         ``no_source_date``, ``missing_street``, ``missing_postcode``, ``missing_phone``, ``missing_email``,
-        ``missing_languages``, ``missing_opening_hours``, ``no_location``, ``oldest_source`` (the oldest
-        ``source_date`` text), ``oldest_check`` (the oldest ``last_checked``).
+        ``missing_languages``, ``missing_opening_hours``, ``no_location``, ``structured_hours`` (offices
+        with ``opening_hours_osm``), ``interpreting`` (``yes``), ``possibly_closed``, ``closed``,
+        ``oldest_source`` (the oldest ``source_date`` text), ``oldest_check`` (the oldest ``last_checked``).
     """
     fresh = assess(offices, today=today, stale_after_days=stale_after_days)
     data = pd.DataFrame(
@@ -335,8 +349,13 @@ def report(
         data["no_location"] = ~offices["has_location"].astype(bool)
     else:
         data["no_location"] = offices["lat"].astype(str).str.strip().isin(["", "nan"])
+    data["structured_hours"] = _column(offices, "opening_hours_osm").str.strip() != ""
+    data["interpreting"] = _column(offices, "interpreting") == "yes"
+    data["possibly_closed"] = _column(offices, "status") == "possibly closed"
+    data["closed"] = _column(offices, "status") == "closed"
 
-    count_columns = ["stale", "no_source_date", *MISSING_FIELDS.values(), "no_location"]
+    added = ["structured_hours", "interpreting", "possibly_closed", "closed"]
+    count_columns = ["stale", "no_source_date", *MISSING_FIELDS.values(), "no_location", *added]
 
     def summarise(group: pd.DataFrame, district: str, kind: str) -> dict[str, Any]:
         out: dict[str, Any] = {"district": district, "kind": kind, "offices": len(group)}

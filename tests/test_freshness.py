@@ -131,6 +131,25 @@ def test_report_counts(offices):
     assert list(table["district"])[-1] == freshness.ALL
 
 
+def test_report_and_work_list_carry_status_interpreting_and_structured_hours(tmp_path):
+    rows = [
+        {"id": "a-closed", "status": "closed", "source_date": "2010"},
+        {"id": "b-active", "source_date": "2010", "interpreting": "yes",
+         "opening_hours": "Mo 9-12", "opening_hours_osm": "Mo 09:00-12:00"},
+        {"id": "c-maybe", "status": "possibly closed", "source_date": "2025-06", "interpreting": "no"},
+        {"id": "d-active", "status": "active", "source_date": "2025-06"},
+    ]  # fmt: skip
+    offices = load_offices(make_offices_csv(tmp_path / "o.csv", rows))
+    work = freshness.work_list(offices, today=TODAY, stale_after_days=730)
+    # The possibly closed office first though it is fresh, the closed one last though it is stale.
+    assert list(work["id"]) == ["c-maybe", "b-active", "d-active", "a-closed"]
+    assert list(work["status"]) == ["possibly closed", "", "active", "closed"]
+    total = freshness.report(offices, today=TODAY, stale_after_days=730).iloc[-1]
+    assert (total["structured_hours"], total["interpreting"], total["possibly_closed"], total["closed"]) == (
+        1, 1, 1, 1
+    )  # fmt: skip
+
+
 def test_report_of_the_real_directory():
     table = freshness.report(load_offices(), today=TODAY, stale_after_days=730)
     total = table.iloc[-1]
@@ -146,7 +165,7 @@ def test_cli_report_formats(tmp_path, offices, capsys):
     payload = json.loads(out)
     assert payload["today"] == "2026-11-28" and payload["rows"][-1]["offices"] == 4
     code, out, _ = run_cli([*base, "--format", "csv", "--offices"], capsys)
-    assert out.splitlines()[0] == "id,name,district,kind,as_of,age_days,stale,reason,missing"
+    assert out.splitlines()[0] == "id,name,district,kind,status,as_of,age_days,stale,reason,missing"
     assert out.splitlines()[1].startswith("undated,")
     code, _, err = run_cli([*base, "--today", "28.11.2026"], capsys)
     assert code == 2 and "YYYY-MM-DD" in err
