@@ -38,6 +38,8 @@ __all__ = [
 def read_csv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
     """Read a CSV in the column layout of ``offices.csv`` (it must pass ``validate_file``).
 
+    Rows of a file without the columns added later lack those keys (an import leaves them unchanged).
+
     Raises
     ------
     HsdsError
@@ -47,7 +49,9 @@ def read_csv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
     if problems:
         msg = f"{path} has {len(problems)} problem(s):\n{format_problems(problems)}"
         raise HsdsError(msg)
-    return [{column: row.get(column, "") for column in OFFICE_COLUMNS} for row in rows]
+    # A file from before the added columns (finder.directory.ADDED_COLUMNS) says nothing about them: its rows
+    # lack them, and the plan leaves them as they are.
+    return [{column: row[column] for column in OFFICE_COLUMNS if column in row} for row in rows]
 
 
 @dataclass
@@ -202,7 +206,7 @@ def plan_import(
         changes = {
             column: (old.get(column, ""), row.get(column, ""))
             for column in header
-            if column != "id" and not same_value(column, old.get(column, ""), row.get(column, ""))
+            if column != "id" and column in row and not same_value(column, old.get(column, ""), row[column])
         }
         if changes:
             plan.updates[office_id] = changes

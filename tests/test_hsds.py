@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from finder import corrections, gis_export, hsds
 from finder.corrections import CorrectionStore, DirectoryEditor
-from finder.directory import OFFICE_COLUMNS, load_offices
+from finder.directory import ADDED_COLUMNS, OFFICE_COLUMNS, load_offices
 from finder.errors import HsdsError
 from finder.import_plan import plan_import, read_import
 from finder.opening_hours import parse_opening_hours
@@ -308,6 +308,16 @@ def test_import_of_a_csv(directory, tmp_path, capsys):
     code, out, _ = run_cli(["import", str(changed), "--data-dir", str(directory), "--dry-run"], capsys)
     assert code == 0 and "phone: '0341 1, 0341 2' → '0341 77'" in out
     assert "2 office(s) of the directory are not in the import (left unchanged)" in out
+
+
+def test_an_older_csv_says_nothing_about_the_added_columns(directory, tmp_path):
+    old_layout = [c for c in OFFICE_COLUMNS if c not in ADDED_COLUMNS]
+    older = make_offices_csv(tmp_path / "older.csv", [{**{c: ROWS[0][c] for c in old_layout if c in ROWS[0]},
+                                                       "phone": "0341 77"}], columns=old_layout)  # fmt: skip
+    header, rows = corrections.read_rows(directory / "offices.csv")
+    plan = plan_import(read_import(older), header, rows)
+    # The phone changes; interpreting, status and the structured hours stay as they are.
+    assert plan.updates == {"mbe-x": {"phone": ("0341 1, 0341 2", "0341 77")}}
 
 
 def test_equivalent_values_are_not_changes(directory):
