@@ -1,6 +1,7 @@
 """``finder review``: suggested corrections, direct edits, confirmations and the change history.
 
-Sub-commands: ``list``, ``show``, ``accept``, ``reject``, ``edit``, ``confirm``, ``history``, ``revert``.
+Sub-commands: ``list``, ``show``, ``accept``, ``reject``, ``edit``, ``confirm``, ``history``, ``revert``,
+``apply-audit`` (a TSV of checked corrections, :mod:`finder.corrections.audit`).
 Every change is recorded (who, when, why, old and new values) and can be reverted. A refused change
 (invalid result, unknown office, conflict with a later change) exits with 1 and says why; everything typed
 or stored is printed with its control characters escaped, so a report cannot drive the terminal.
@@ -26,6 +27,7 @@ from finder.corrections import (
     parse_languages,
     printable,
 )
+from finder.corrections.audit import apply_audit
 from finder.directory import OFFICE_COLUMNS
 from finder.errors import CorrectionError
 
@@ -128,6 +130,30 @@ def _as_proposed(suggestion: SuggestionView) -> tuple[str, str]:
     return column, value
 
 
+def _apply_audit(args: argparse.Namespace, editor: DirectoryEditor, by: str) -> int:
+    """Apply an audit file; print one line (or JSON object) per audit row: applied, or skipped and why."""
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    outcomes = apply_audit(
+        editor, args.file, by=by, new_rows=args.new_rows, dry_run=args.dry_run, data_dir=data_dir
+    )
+    applied = sum(o.applied for o in outcomes)
+    if args.json:
+        print_json({"dry_run": args.dry_run, "applied": applied, "skipped": len(outcomes) - applied,
+                    "rows": [o.to_json() for o in outcomes]})  # fmt: skip
+        return EXIT_OK
+    verb = "would apply" if args.dry_run else "applied"
+    for o in outcomes:
+        if o.applied:
+            change = f" (change #{o.change_id})" if o.change_id is not None else ""
+            head = f"line {o.line}: {verb} {o.office_id} {o.field}{change}"
+            fields = "; ".join(f"{k}={v!r}" for k, v in o.changes.items())
+            sys.stdout.write(printable(f"{head}: {fields}") + "\n")
+        else:
+            sys.stdout.write(printable(f"line {o.line}: skipped {o.office_id} {o.field}: {o.reason}") + "\n")
+    sys.stderr.write(f"{applied} {verb}, {len(outcomes) - applied} skipped\n")
+    return EXIT_OK
+
+
 def _review(args: argparse.Namespace) -> int:
     """Run one ``finder review`` action; a refused change raises :class:`CorrectionError`."""
     store, editor = _open(args)
@@ -135,6 +161,8 @@ def _review(args: argparse.Namespace) -> int:
     action = args.review_action
     if action == "list":
         return _list(args, store)
+    if action == "apply-audit":
+        return _apply_audit(args, editor, by)
     if action == "show":
         return _show(args, store, editor)
     if action == "reject":
@@ -181,7 +209,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``finder review`` (list/show/accept/reject/edit/confirm/history/revert)."""
+    """Add ``finder review`` (list/show/accept/reject/edit/confirm/history/revert/apply-audit)."""
     p = sub.add_parser("review", help="review suggested corrections and the change history")
     p.add_argument("--db", help="corrections database URL or SQLite path (default FINDER_CORRECTIONS_DB)")
     p.add_argument("--data-dir", help="folder with offices.csv")
@@ -221,6 +249,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = add("history", "recorded changes, newest first")
     q.add_argument("office_id", nargs="?")
     q.add_argument("--limit", type=int, default=50)
+    q = add("apply-audit", "apply an audit (TSV of checked corrections), one recorded change per row")
+    q.add_argument("file", help="the audit, e.g. data/audits/2026-11-29.tsv")
+    q.add_argument("--new-rows", help="structured rows of its new_row findings (default FILE.new-rows.csv)")
+    q.add_argument("--dry-run", action="store_true", help="only say what would change")
+    q.add_argument("--by")
     q = add("revert", "undo a recorded change")
     q.add_argument("change_id", type=int)
     q.add_argument("--reason")

@@ -13,6 +13,8 @@
   validated) or, with :attr:`finder.settings.Settings.corrections_target` ``database``, into the database.
 - :func:`directory_overlay` and :func:`load_directory` (:mod:`~finder.corrections.overlay`) lay those
   edits and the confirmations over ``offices.csv`` for the app.
+- :func:`~finder.corrections.audit.apply_audit` (:mod:`~finder.corrections.audit`) applies an audit file
+  (a TSV of checked corrections) through the editor, one recorded change per finding.
 
 The other modules: :mod:`~finder.corrections.text` (user text made safe, limits),
 :mod:`~finder.corrections.languages` (language names to codes), :mod:`~finder.corrections.models` (the
@@ -44,6 +46,7 @@ from finder.corrections.overlay import (
     load_confirmations,
     load_directory,
     offline_position,
+    position_after,
 )
 from finder.corrections.store import (
     CLIENT_LIMITS,
@@ -116,6 +119,7 @@ __all__ = [
     "offline_position",
     "open_existing_store",
     "parse_languages",
+    "position_after",
     "printable",
     "read_rows",
     "safe_url",

@@ -33,13 +33,13 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "phone": ("phone",),
     "hours": ("opening_hours",),
     "languages": ("languages",),
-    "closed": ("notes",),
+    "closed": ("status", "notes"),
     "other": (),
 }
 #: Suggestion states.
 STATUSES: tuple[str, ...] = ("open", "accepted", "rejected")
 #: Kinds of recorded change.
-ACTIONS: tuple[str, ...] = ("edit", "accept", "confirm", "remove", "add", "import", "revert")
+ACTIONS: tuple[str, ...] = ("edit", "accept", "confirm", "remove", "add", "import", "audit", "revert")
 
 
 class Base(DeclarativeBase):

@@ -29,7 +29,13 @@ __all__ = [
     "load_confirmations",
     "load_directory",
     "offline_position",
+    "position_after",
 ]
+
+#: Columns of the address: a change of one of them moves the office on the map.
+ADDRESS_COLUMNS: tuple[str, ...] = ("street", "postcode", "city", "district")
+#: Columns of the position.
+POSITION_COLUMNS: tuple[str, ...] = ("lat", "lon", "geocode_precision", "geocode_source")
 
 logger = logging.getLogger(__name__)
 
@@ -136,3 +142,27 @@ def offline_position(
     """
     placed, _ = OfflineGazetteer(data_dir).place_office(row)
     return placed if placed["lat"] else {}
+
+
+def position_after(
+    current: Mapping[str, str], changes: Mapping[str, str], data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, str]:
+    """The position columns to change with ``changes``: where the offline gazetteer puts the new address.
+
+    Empty unless ``changes`` changes the address and sets no position itself; only values that differ from
+    ``current`` are returned (so an unchanged place writes nothing), and an address that cannot be placed
+    keeps the old point.
+
+    Examples
+    --------
+    >>> moved = position_after({"city": "Dresden", "district": "Dresden"}, {"postcode": "01067"})
+    >>> moved["lat"], moved["lon"], moved["geocode_precision"]
+    ('51.05470', '13.72690', 'postcode')
+    >>> position_after({"city": "Dresden"}, {"phone": "0351 1"})
+    {}
+    """
+    moved = any(changes[c] != current.get(c, "") for c in ADDRESS_COLUMNS if c in changes)
+    if not moved or any(c in changes for c in POSITION_COLUMNS):
+        return {}
+    placed = offline_position({**current, **changes}, data_dir)
+    return {k: v for k, v in placed.items() if current.get(k, "") != v}
