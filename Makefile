@@ -46,3 +46,4 @@ bench:
 	$(PYTHON) benchmarks/bench_coverage.py
 	$(PYTHON) benchmarks/bench_cli.py
 	$(PYTHON) benchmarks/bench_import.py
+	$(PYTHON) benchmarks/bench_language_reach.py
