@@ -23,14 +23,12 @@ import pandas as pd
 
 from finder import hours
 from finder.distance import geodesic_km
-from finder.vocab import KIND_AGE_RANGE, STATEWIDE
+from finder.vocab import KIND_AGE_RANGE, OPEN_FILTERS, STATEWIDE
 
 #: Age bands that a target group restricts an office to (otherwise the kind's band applies).
 TARGET_GROUP_AGE_RANGE: dict[str, tuple[int, int]] = {"12-27": (12, 27), "27+": (27, 200)}
 #: Kinds responsible for a district by law rather than by distance, in the order shown.
 RESPONSIBLE_KINDS: tuple[str, ...] = ("ABH", "KAIB")
-#: Values of :attr:`Query.open`: open at the instant, or open at some time on its calendar day.
-OPEN_FILTERS: tuple[str, ...] = ("now", "today")
 #: ``language_match`` of an office that states a requested language, and of one that does not.
 STATED, NOT_STATED = "stated", "not_stated"
 

@@ -17,6 +17,7 @@ kind     kinds of office, comma list               ``kind=MBE,JMD``
 age      the person's age in years                 ``age=19``
 radius   only offices within this many km          ``radius=25``
 limit    at most this many offices (nearest N)     ``limit=5``
+open     only offices open ``now`` or ``today``      ``open=now``
 office   id of the selected office                 ``office=mbe-caritas-dresden``
 ======== ========================================= ==========================
 
@@ -58,7 +59,7 @@ from finder.rules import (
     parse_int,
     parse_latlon,
 )
-from finder.vocab import ISO_639_1, KINDS, TOPICS
+from finder.vocab import ISO_639_1, KINDS, OPEN_FILTERS, TOPICS
 
 __all__ = [
     "AT_DECIMALS",
@@ -93,6 +94,7 @@ PARAM_NAMES: tuple[str, ...] = (
     "age",
     "radius",
     "limit",
+    "open",
     "office",
 )
 #: Default number of offices listed.
@@ -144,6 +146,9 @@ class ViewState:
         Only offices within this many km (0 < radius ≤ 500, one decimal) or None.
     limit
         At most this many offices (1–50).
+    open
+        ``"now"`` or ``"today"`` (:data:`finder.vocab.OPEN_FILTERS`): only offices whose structured hours
+        say open at that moment or on that day; None = no hours filter.
     office
         Id of the selected office or None.
     """
@@ -157,6 +162,7 @@ class ViewState:
     age: int | None = None
     radius: float | None = None
     limit: int = DEFAULT_LIMIT
+    open: str | None = None
     office: str | None = None
 
 
@@ -344,6 +350,7 @@ _VIEW_READERS: dict[str, tuple[str, _Reader]] = {
     **_FILTERS,
     "radius": ("radius", _single(_radius)),
     "limit": ("limit", _single(lambda text: parse_int(text, 1, MAX_LIMIT))),
+    "open": ("open", _single(_choice(OPEN_FILTERS))),
     "office": ("office", _single(_office)),
 }
 _COVERAGE_READERS: dict[str, tuple[str, _Reader]] = {
@@ -419,6 +426,8 @@ def to_params(state: ViewState) -> dict[str, str]:
         out["radius"] = format_radius(state.radius)
     if state.limit != DEFAULT_LIMIT:
         out["limit"] = str(state.limit)
+    if state.open:
+        out["open"] = state.open
     if state.office:
         out["office"] = state.office
     return out

@@ -82,6 +82,10 @@ STATUSES: tuple[str, ...] = ("active", "possibly closed", "closed")
 #: language mediators.
 INTERPRETING: tuple[str, ...] = ("yes", "no")
 
+#: Opening-hours filters (``finder nearest --open``, link parameter ``open``): open at the instant, or open at
+#: some time on its calendar day (Europe/Berlin).
+OPEN_FILTERS: tuple[str, ...] = ("now", "today")
+
 #: Age bands served by kinds that are age-specific.
 KIND_AGE_RANGE: dict[str, tuple[int, int]] = {"JMD": (12, 27), "MBE": (27, 200)}
 

@@ -28,7 +28,7 @@ from finder.urlstate import (
     share_url,
     to_params,
 )
-from finder.vocab import ISO_639_1, KINDS, TOPICS
+from finder.vocab import ISO_639_1, KINDS, OPEN_FILTERS, TOPICS
 
 # ------------------------------------------------------------------------------------------ the Find page
 
@@ -50,6 +50,7 @@ def test_full_set_of_parameters() -> None:
             "age": "19",
             "radius": "7.5",
             "limit": "5",
+            "open": "now",
             "office": "mbe-caritas-dresden",
         }
     )
@@ -64,6 +65,7 @@ def test_full_set_of_parameters() -> None:
         age=19,
         radius=7.5,
         limit=5,
+        open="now",
         office="mbe-caritas-dresden",
     )
 
@@ -102,6 +104,8 @@ def test_invalid_values_fall_back_and_are_named_in_order() -> None:
         ("office", "Mbe Dresden"),
         ("language", "xx"),
         ("kind", "FOO"),
+        ("open", "soon"),
+        ("open", "NOW"),
     ],
 )
 def test_single_invalid_values(name: str, value: str) -> None:
@@ -162,6 +166,7 @@ states = st.builds(
     age=st.none() | st.integers(0, 120),
     radius=st.none() | st.integers(1, 5000).map(lambda x: x / 10),
     limit=st.integers(1, 50),
+    open=st.none() | st.sampled_from(OPEN_FILTERS),
     office=st.none() | st.from_regex(r"[a-z0-9][a-z0-9-]{0,30}", fullmatch=True),
 )
 

@@ -19,8 +19,7 @@ from finder.cli import _args
 from finder.cli._output import print_json
 from finder.cli.locate import place_from_text, settings_of
 from finder.core import Finder
-from finder.search import OPEN_FILTERS
-from finder.vocab import KINDS, TOPICS
+from finder.vocab import KINDS, OPEN_FILTERS, TOPICS
 
 #: Fields of each office in ``finder nearest --json`` (the command-line contract). ``opening_hours`` is the
 #: structured (OpenStreetMap) value, ``opening_hours_text`` the text as published.
