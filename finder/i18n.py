@@ -39,6 +39,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_format_date
 from babel.dates import format_skeleton
+from babel.dates import format_time as _babel_format_time
 from babel.numbers import format_decimal
 from rapidfuzz import fuzz, process
 
@@ -622,6 +623,33 @@ def format_date(value_str: str | dt.date | None, lang: str | None) -> str:
         return _babel_format_date(dt.date(int(year), int(month), int(day)), "long", locale=locale)
     except ValueError:  # "2025-13" or "2025-02-30"
         return value_str
+
+
+def format_time(moment: dt.datetime | dt.time, lang: str | None) -> str:
+    """A clock time for the UI language (CLDR short time), e.g. for "open until …".
+
+    Examples
+    --------
+    >>> format_time(dt.time(14, 0), "de"), format_time(dt.time(14, 0), "en")
+    ('14:00', '2:00\u202fPM')
+    """
+    if isinstance(moment, dt.datetime):
+        moment = moment.time()  # the wall-clock time as given (the offices' hours are Berlin time)
+    return _babel_format_time(moment, "short", locale=_locale(resolve_language(lang)))
+
+
+def format_day(day: dt.date, lang: str | None, *, with_date: bool = False) -> str:
+    """A day for the UI language: its weekday ("Dienstag"), or with ``with_date`` weekday and date.
+
+    Examples
+    --------
+    >>> format_day(dt.date(2026, 12, 1), "de"), format_day(dt.date(2026, 12, 1), "de", with_date=True)
+    ('Dienstag', 'Di., 1. Dez.')
+    """
+    locale = _locale(resolve_language(lang))
+    if with_date:
+        return format_skeleton("MMMEd", day, locale=locale)
+    return _babel_format_date(day, "EEEE", locale=locale)
 
 
 # --------------------------------------------------------------------------------------------- RTL

@@ -25,7 +25,7 @@ import pandas as pd
 import segno
 import shapely
 
-from finder import freshness, i18n
+from finder import freshness, hours, i18n
 from finder._values import finite_float as _float
 from finder._values import tel_href
 from finder._values import text as _text
@@ -88,6 +88,10 @@ def _safe_web_url(url: str) -> str:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
+#: The warning a card shows for an office's status (active offices show none).
+_STATUS_TEXT: dict[str, str] = {"possibly closed": "office.possibly_closed", "closed": "office.closed_office"}
+
+
 @dataclass(frozen=True)
 class OfficeCard:
     """The facts of one office as plain text and safe links (escape before rendering as HTML).
@@ -123,6 +127,12 @@ class OfficeCard:
     osm_url: str
     directions_url: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    interpreting: bool = False  # the office says it works with interpreters or language mediators
+    interpreting_text: str = ""  # "Interpreters on request" ('' unless interpreting)
+    status: str = "active"  # active | possibly closed | closed
+    status_text: str = ""  # the warning for a possibly closed or closed office ('' if active)
+    hours_state: str = ""  # open | closed | appointment | unknown ('' without an instant)
+    hours_text: str = ""  # "Open now, until 12:00", "Closed now · opens tomorrow at 09:00", …
 
     @property
     def dates_text(self) -> str:
@@ -150,6 +160,55 @@ def _osm_links(
     return osm, directions
 
 
+def hours_line(osm: str, text: str, at: dt.datetime, lang: str) -> tuple[str, str]:
+    """What a card says about the opening hours at ``at``: the state and one line in the interface language.
+
+    One of: open now (until …), closed now and when it opens (today, tomorrow, a weekday, or a weekday
+    with its date a week or more ahead), by appointment, hours unknown (:func:`finder.hours.open_state`).
+
+    Parameters
+    ----------
+    osm, text
+        The office's ``opening_hours_osm`` and ``opening_hours``.
+    at
+        The instant (aware, or naive in Europe/Berlin); the caller reads the clock, never this function.
+    lang
+        Interface language.
+
+    Examples
+    --------
+    >>> tuesday = dt.datetime(2026, 12, 1, 10, 0)
+    >>> hours_line("Mo-Fr 09:00-12:00", "", tuesday, "de")
+    ('open', 'Jetzt geöffnet, bis 12:00 Uhr')
+    >>> hours_line("Mo 09:00-12:00", "", tuesday, "de")
+    ('closed', 'Jetzt geschlossen · öffnet am Montag um 09:00 Uhr')
+    >>> hours_line("", "nach Vereinbarung", tuesday, "en")
+    ('appointment', 'By appointment')
+    """
+    state = hours.open_state(osm, text, at)
+    t = i18n.t
+    local = at.replace(tzinfo=hours.BERLIN) if at.tzinfo is None else at.astimezone(hours.BERLIN)
+    if state.state == "open":
+        # A closing time is worth saying within the day; "open until 00:00" three weeks ahead is not.
+        if state.until is None or state.until - local > dt.timedelta(hours=24):
+            return "open", t("office.open_now", lang)
+        return "open", t("office.open_until", lang, time=i18n.format_time(state.until, lang))
+    if state.state == "closed":
+        opens = state.next_change
+        if opens is None:
+            return "closed", t("office.closed_now", lang)
+        days = (opens.date() - local.date()).days
+        time = i18n.format_time(opens, lang)
+        if days <= 1:
+            key = "office.opens_today" if days <= 0 else "office.opens_tomorrow"
+            return "closed", t(key, lang, time=time)
+        day = i18n.format_day(opens.date(), lang, with_date=days >= 7)
+        return "closed", t("office.opens_on", lang, day=day, time=time)
+    if state.state == "appointment":
+        return "appointment", t("office.by_appointment", lang)
+    return "unknown", t("office.hours_unknown", lang)
+
+
 def office_card(
     row: Mapping[str, Any],
     lang: str,
@@ -157,6 +216,7 @@ def office_card(
     origin: tuple[float, float] | None = None,
     today: dt.date | None = None,
     stale_after_days: int = 730,
+    at: dt.datetime | None = None,
 ) -> OfficeCard:
     """The facts of one office (a row of :func:`finder.directory.load_offices` or of a result table).
 
@@ -172,6 +232,8 @@ def office_card(
         Reference date for "old source" (default: today).
     stale_after_days
         A source older than this many days is flagged (``settings.stale_after_days``).
+    at
+        The instant for "open now" (:func:`hours_line`); without it the card says nothing about it.
     """
     get = row.get
     today = today or dt.date.today()
@@ -220,6 +282,13 @@ def office_card(
         notes.append(i18n.t("office.no_address", lang))
     elif not street:
         notes.append(i18n.t("office.no_street", lang))
+    interpreting = _text(get("interpreting")) == "yes"
+    status = _text(get("status")) or "active"
+    hours_state, hours_text = (
+        hours_line(_text(get("opening_hours_osm")), _text(get("opening_hours")), at, lang)
+        if at is not None
+        else ("", "")
+    )
     osm_url, directions_url = _osm_links(
         lat, lon, precision, ", ".join(p for p in (street, place) if p), origin
     )
@@ -251,6 +320,12 @@ def office_card(
         osm_url=osm_url,
         directions_url=directions_url,
         notes=tuple(notes),
+        interpreting=interpreting,
+        interpreting_text=i18n.t("office.interpreting", lang) if interpreting else "",
+        status=status,
+        status_text=i18n.t(_STATUS_TEXT[status], lang) if status in _STATUS_TEXT else "",
+        hours_state=hours_state,
+        hours_text=hours_text,
     )
 
 
@@ -435,6 +510,8 @@ def _office_html(number: int, card: OfficeCard, lang: str, share_link: str) -> s
     if card.opening_hours:
         rows.append((t("office.opening_hours", lang), f"<bdi>{esc(card.opening_hours)}</bdi>"))
     languages = ", ".join(card.languages) if card.languages else t("office.languages_unknown", lang)
+    if card.interpreting_text:
+        languages += f" · {card.interpreting_text}"
     rows.append((t("office.languages", lang), esc(languages)))
     source = esc(card.dates_text)
     if card.source_urls:
@@ -445,7 +522,10 @@ def _office_html(number: int, card: OfficeCard, lang: str, share_link: str) -> s
     report = report_url(share_link, card.id, lang)
     rows.append((t("report.button", lang), f'<a href="{esc(report)}" dir="ltr">{esc(report)}</a>'))
     body = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
-    notes = "".join(f'<p class="note">{esc(n)}</p>' for n in (card.precision_text, *card.notes) if n)
+    # A printout is read later: the status warning goes on it, "open now" does not.
+    notes = "".join(
+        f'<p class="note">{esc(n)}</p>' for n in (card.status_text, card.precision_text, *card.notes) if n
+    )
     return (
         f'<section class="office" data-office-id="{esc(card.id)}">'
         f"<h3>{number}. <bdi>{esc(card.name)}</bdi></h3><dl>{body}</dl>{notes}</section>"

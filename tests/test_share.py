@@ -13,7 +13,7 @@ import shapely
 
 from finder import i18n
 from finder.core import Place
-from finder.share import handout_html, office_card, qr_png, qr_svg, static_map_svg, tel_href
+from finder.share import handout_html, hours_line, office_card, qr_png, qr_svg, static_map_svg, tel_href
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -93,6 +93,75 @@ def test_office_card_facts() -> None:
     assert card.osm_url.startswith("https://www.openstreetmap.org/?mlat=51.05000&mlon=13.74000")
     assert "route=51.00000%2C13.70000%3B51.05000%2C13.74000" in card.directions_url
     assert card.distance_km == pytest.approx(1.234)
+
+
+# Hours worked out by hand at fixed instants (Europe/Berlin; 2026-12-01 is a Tuesday, 2026-11-18 Buß- und
+# Bettag, a public holiday in Saxony).
+WEEKDAYS_9_12 = "Mo-Fr 09:00-12:00; PH off"
+HOURS_CASES = [
+    # (osm, text, instant, state, catalogue key, day shown)
+    (WEEKDAYS_9_12, "", dt.datetime(2026, 12, 1, 10, 0), "open", "office.open_until", None),
+    (WEEKDAYS_9_12, "", dt.datetime(2026, 12, 1, 8, 0), "closed", "office.opens_today", None),
+    (WEEKDAYS_9_12, "", dt.datetime(2026, 12, 1, 12, 0), "closed", "office.opens_tomorrow", None),
+    (WEEKDAYS_9_12, "", dt.datetime(2026, 12, 4, 13, 0), "closed", "office.opens_on", dt.date(2026, 12, 7)),
+    (WEEKDAYS_9_12, "", dt.datetime(2026, 11, 17, 13, 0), "closed", "office.opens_on", dt.date(2026, 11, 19)),
+    ("Th[1] 15:00-17:00", "", dt.datetime(2026, 12, 3, 18, 0), "closed", "office.opens_on", dt.date(2027, 1, 7)),
+    ("Mo-Su 00:00-24:00", "", dt.datetime(2026, 12, 1, 10, 0), "open", "office.open_now", None),  # to Christmas
+    ("Mo-Su 00:00-24:00; PH open", "", dt.datetime(2026, 12, 1, 10, 0), "open", "office.open_now", None),
+    ("Mo-Fr 08:00-16:00", "Mo-Fr 8-16; nur mit Termin", dt.datetime(2026, 12, 1, 10, 0), "appointment",
+     "office.by_appointment", None),
+    ("", "Termine nach Vereinbarung", dt.datetime(2026, 12, 1, 10, 0), "appointment", "office.by_appointment",
+     None),
+    ("", "täglich 9-12", dt.datetime(2026, 12, 1, 10, 0), "unknown", "office.hours_unknown", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", sorted(i18n.LANGUAGES))
+@pytest.mark.parametrize(("osm", "text", "at", "state", "key", "day"), HOURS_CASES)
+def test_hours_line_at_fixed_instants(lang, osm, text, at, state, key, day) -> None:
+    got_state, line = hours_line(osm, text, at, lang)
+    assert got_state == state
+    hour = {
+        "office.open_until": dt.time(12),
+        "office.opens_today": dt.time(9),
+        "office.opens_tomorrow": dt.time(9),
+    }
+    values = {}
+    if key in hour:
+        values["time"] = i18n.format_time(hour[key], lang)
+    if day is not None:
+        values["time"] = i18n.format_time(dt.time(15 if osm.startswith("Th[1]") else 9), lang)
+        values["day"] = i18n.format_day(day, lang, with_date=(day - at.date()).days >= 7)
+    assert line == i18n.t(key, lang, **values)
+
+
+def test_hours_line_in_words() -> None:
+    tuesday = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)  # 11:00 in Berlin: still open
+    assert hours_line(WEEKDAYS_9_12, "", tuesday, "en") == ("open", "Open now, until 12:00\u202fPM")
+    assert hours_line(WEEKDAYS_9_12, "", dt.datetime(2026, 12, 4, 13, 0), "de") == (
+        "closed", "Jetzt geschlossen · öffnet am Montag um 09:00 Uhr"
+    )  # fmt: skip
+    assert hours_line(WEEKDAYS_9_12, "", dt.datetime(2026, 11, 18, 10, 0), "ar")[1] == i18n.t(
+        "office.opens_tomorrow", "ar", time=i18n.format_time(dt.time(9), "ar")
+    )  # Buß- und Bettag: closed, opens on Thursday
+
+
+def test_office_card_interpreting_status_and_hours() -> None:
+    at = dt.datetime(2026, 12, 1, 10, 0)
+    card = office_card(_row(interpreting="yes", status="possibly closed", opening_hours_osm=WEEKDAYS_9_12),
+                       "uk", today=TODAY, at=at)  # fmt: skip
+    assert card.interpreting and card.interpreting_text == i18n.t("office.interpreting", "uk")
+    assert (card.status, card.status_text) == ("possibly closed", i18n.t("office.possibly_closed", "uk"))
+    assert (card.hours_state, card.hours_text) == hours_line(WEEKDAYS_9_12, "Mo 9-12", at, "uk")
+    plain = office_card(_row(), "uk", today=TODAY)  # no instant: nothing said about "open now"
+    assert (plain.interpreting_text, plain.status, plain.status_text, plain.hours_state) == (
+        "",
+        "active",
+        "",
+        "",
+    )
+    closed = office_card(_row(status="closed", interpreting="no"), "en", today=TODAY)
+    assert closed.status_text == i18n.t("office.closed_office", "en") and not closed.interpreting
 
 
 def test_office_card_honest_notes() -> None:
@@ -208,6 +277,12 @@ def test_handout_html_is_escaped_self_contained_and_complete(lang: str) -> None:
     for office in ("mbe-test", "jmd-2", "abh-x"):
         assert html.escape(f"http://localhost:8501/report?office={office}&lang={lang}") in page
     assert html.unescape(page).count(i18n.t("report.button", lang)) == 3
+
+
+def test_handout_says_interpreting_and_a_possible_closure() -> None:
+    offices = pd.DataFrame([_row(interpreting="yes", status="possibly closed")])
+    page = html.unescape(handout_html(_place(), offices, "http://localhost:8501/", "fa", today=TODAY))
+    assert i18n.t("office.interpreting", "fa") in page and i18n.t("office.possibly_closed", "fa") in page
 
 
 def test_handout_without_place_or_offices() -> None:
