@@ -26,7 +26,7 @@ import geopandas as gpd
 import shapely
 
 from finder import hours
-from finder.directory import OFFICE_COLUMNS
+from finder.directory import ADDED_COLUMNS, OFFICE_COLUMNS
 from finder.gazetteer import OfflineGazetteer
 from finder.vocab import AGS_DISTRICT, normalise_target_group
 
@@ -279,7 +279,8 @@ def compiled_offices(source: Path, data_dir: Path, checked: str) -> tuple[list[d
     Returns
     -------
     tuple[list[dict[str, str]], list[str]]
-        The rows (all :data:`finder.directory.OFFICE_COLUMNS`), and warnings (offices whose place lies in
+        The rows (the :data:`finder.directory.OFFICE_COLUMNS`, less ``interpreting`` and ``status`` when the
+        compilation has no such column), and warnings (offices whose place lies in
         another district than the one listed).
     """
     gazetteer = OfflineGazetteer(data_dir)
@@ -300,5 +301,8 @@ def compiled_offices(source: Path, data_dir: Path, checked: str) -> tuple[list[d
         clean.update(placed)
         if warning:
             warnings.append(warning)
-        out.append({col: clean.get(col, "") for col in OFFICE_COLUMNS})
+        # Columns the compilation does not have (interpreting, status: kept by the maintainers) stay out of
+        # the row, so that the import leaves them as they are.
+        kept = {col for col in ADDED_COLUMNS if col not in clean and col != "opening_hours_osm"}
+        out.append({col: clean.get(col, "") for col in OFFICE_COLUMNS if col not in kept})
     return out, warnings
