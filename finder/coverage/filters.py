@@ -192,8 +192,8 @@ def matching_offices(
     offices
         The directory table (:func:`finder.directory.load_offices`).
     flt
-        The filters. With a language, offices stating no language count only if
-        ``flt.include_unstated_languages``.
+        The filters. With a language, offices stating no language (and offices stating others but working
+        with interpreters) count only if ``flt.include_unstated_languages``; closed offices never count.
     index
         A prebuilt :class:`finder.search.OfficeIndex` of ``offices`` (built when missing).
     """
