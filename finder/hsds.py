@@ -41,6 +41,7 @@ import contextlib
 import json
 import os
 import re
+import sys
 import tempfile
 import uuid
 from collections.abc import Mapping
@@ -395,6 +396,7 @@ def _read_text(path: Path) -> str:
 
 
 _JSON_SPACE = re.compile(r"[ \t\n\r]+")
+_TOO_LONG_NUMBER = f"not valid JSON: a number with more than {sys.get_int_max_str_digits()} digits"
 
 
 def _skip_space(text: str, pos: int) -> int:
@@ -414,6 +416,8 @@ def _json_error(path: Path, text: str, line: int) -> HsdsError:
         return _invalid_json(path, exc)
     except RecursionError:
         return _problem(path, line, "file", "not valid JSON: nested too deeply")
+    except ValueError:  # an integer longer than Python reads (sys.get_int_max_str_digits)
+        return _problem(path, line, "file", _TOO_LONG_NUMBER)
     found = "an object" if isinstance(data, dict) else f"a JSON {type(data).__name__}"
     return _problem(path, 1, "file", f"expected a JSON array of services, found {found}")
 
@@ -440,6 +444,8 @@ def _services(path: Path, text: str) -> list[tuple[int, object]]:
             raise _invalid_json(path, exc) from exc
         except RecursionError as exc:
             raise _problem(path, line, "file", "not valid JSON: nested too deeply") from exc
+        except ValueError as exc:
+            raise _problem(path, line, "file", _TOO_LONG_NUMBER) from exc
         items.append((line, item))
         pos = _skip_space(text, pos)
         if text.startswith(",", pos):

@@ -33,6 +33,7 @@ from finder.corrections import CorrectionStore, DirectoryEditor
 from finder.corrections.csvio import serialise_rows
 from finder.corrections.editor import merge_overrides
 from finder.directory import OFFICE_COLUMNS, validate_file
+from finder.errors import HsdsError
 from finder.import_plan import load_import, plan_import, read_import
 
 ROWS = [
@@ -231,6 +232,8 @@ def hsds_cases(services: list[dict]) -> dict[str, tuple[bytes, int, str]]:
         "data-after-the-array": (b"[]\n[]", 2, "file"),
         "deep-arrays": (b"[" * 200_000 + b"]" * 200_000, 1, "file"),
         "deep-objects": (b"[" + b'{"a":' * 100_000 + b"1" + b"}" * 100_000 + b"]", 1, "file"),
+        "huge-number": (b'[{"name": "x"},\n {"n": ' + b"1" * 5000 + b"}]", 2, "file"),
+        "huge-number-not-in-an-array": (b'{"n": ' + b"1" * 5000 + b"}", 1, "file"),
         "nested-name": (b'[{"name": ' + b"[" * 900 + b"]" * 900 + b"}]", 1, "name"),
         "utf-16": (text.encode("utf-16"), 1, "file"),
         "utf-16-no-bom": (text.encode("utf-16-le"), 1, "file"),
@@ -265,9 +268,9 @@ def hsds_cases(services: list[dict]) -> dict[str, tuple[bytes, int, str]]:
 
 HSDS_CASES = [
     "truncated", "empty", "only-spaces", "object", "array-of-numbers", "data-after-the-array", "deep-arrays",
-    "deep-objects", "nested-name", "utf-16", "utf-16-no-bom", "utf-32", "latin-1", "phones-not-a-list",
-    "organization-list", "address-a-number", "surrogate-in-name", "surrogate-in-address",
-    "surrogate-in-attribute", "not-ours", "duplicate",
+    "deep-objects", "huge-number", "huge-number-not-in-an-array", "nested-name", "utf-16", "utf-16-no-bom",
+    "utf-32", "latin-1", "phones-not-a-list", "organization-list", "address-a-number", "surrogate-in-name",
+    "surrogate-in-address", "surrogate-in-attribute", "not-ours", "duplicate",
 ]  # fmt: skip
 
 
@@ -369,6 +372,40 @@ def test_a_utf16_file_without_bom_is_one_problem(tmp_path):
     path = make_offices_csv(tmp_path / "o.csv", ROWS)
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16-le"))
     assert [(p.line, p.field) for p in validate_file(path)] == [(1, "file")]
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+SERVICE_KEYS = ["name", "url", "email", "phones", "languages", "schedules", "service_at_locations",
+                "organization", "attributes", "assured_date", "eligibility_description"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(SERVICE_KEYS), JSON, max_size=6) | JSON, max_size=3))
+def test_any_json_gives_rows_or_a_located_problem(tmp_path_factory, services):
+    path = tmp_path_factory.mktemp("fuzz") / "services.json"
+    path.write_text(json.dumps(services), encoding="utf-8")
+    try:
+        read_import(path)
+    except HsdsError as exc:
+        assert re.match(rf"{re.escape(str(path))}:[0-9]+: \S", str(exc)), str(exc)
+        str(exc).encode("utf-8")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_give_rows_or_a_located_problem(tmp_path_factory, content):
+    folder = tmp_path_factory.mktemp("fuzz")
+    for name in ("services.json", "offices.csv"):
+        (folder / name).write_bytes(content)
+        try:
+            read_import(folder / name)
+        except HsdsError as exc:
+            assert f"{folder / name}:" in str(exc) and re.search(r":[0-9]+: \S", str(exc)), str(exc)
+            str(exc).encode("utf-8")
 
 
 # --- D4: the rewrites that used to be quadratic give the same results ----------------------------------
