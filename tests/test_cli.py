@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import finder.cli.locate
 from finder.cli import main
-from finder.cli._output import EXIT_CRASH, EXIT_USAGE
+from finder.cli._output import EXIT_BROKEN_PIPE, EXIT_CRASH, EXIT_USAGE
 from finder.cli.nearest import RESULT_FIELDS, TOP_LEVEL
 from finder.vocab import DISTRICTS
 
@@ -270,3 +270,14 @@ def test_console_entry_point_without_traceback():
     assert "Traceback" not in proc.stderr
     assert proc.returncode in (0, 1)
     json.loads(proc.stdout)
+
+
+def test_output_into_a_closed_pipe_ends_quietly():
+    # `finder nearest … | head -1`: the reader is gone before the output. A Unix tool stops quietly with
+    # 128 + SIGPIPE; the reading end is closed before the child (a Python start-up away) writes anything.
+    argv = [sys.executable, "-m", "finder.cli", "nearest", "--at", "Meißen", "--limit", "50", "--json"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == EXIT_BROKEN_PIPE == 141
+    assert err == ""

@@ -2,8 +2,9 @@
 
 Exit codes: 0 success, 1 "nothing found" or "invalid data" (any :class:`finder.errors.FinderError`),
 2 wrong usage (argparse, a value out of range, an unusable ``FINDER_*`` setting), 3 an unexpected error
-(a bug: please report it), 130 interrupted. Whatever the input, the command
-prints a message, never a traceback.
+(a bug: please report it), 130 interrupted, 141 the reader closed standard output (``finder nearest … |
+head``: the command stops quietly, as Unix tools do). Whatever the input, the command prints a message,
+never a traceback.
 
 Each module of this package has a ``register(sub)`` that adds its sub-commands; :func:`main` imports only
 the module of the command given, so ``finder locate`` never pays for the imports of ``finder coverage``.
@@ -13,10 +14,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
-from finder.cli._output import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_USAGE, fail
+from finder.cli._output import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CRASH,
+    EXIT_INTERRUPTED,
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    fail,
+)
 from finder.errors import FinderError, SettingsError
 
 #: Command → module of this package that registers it (``register(sub)``).
@@ -62,6 +71,20 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; never lets a traceback reach the user."""
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows here, inside the try, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # The reader has gone (`| head`): not a bug. As the signal module's "Note on SIGPIPE" says, point
+        # stdout at devnull so that Python's flush at exit does not fail again, and end quietly; with
+        # 128 + SIGPIPE rather than its 1, which here means "nothing found".
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = argparse.Namespace()
     try:
@@ -70,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # see main
     except SettingsError as exc:  # a FINDER_* variable: the person's to fix, not a bug
         return fail(args, str(exc), EXIT_USAGE)
     except FinderError as exc:  # input or data the library refused with a message (not a bug)

@@ -14,6 +14,8 @@ EXIT_USAGE = 2
 #: An unexpected error: a bug, never the user's fault.
 EXIT_CRASH = 3
 EXIT_INTERRUPTED = 130
+#: Standard output was closed by its reader (`finder nearest … | head`): 128 + SIGPIPE, as Unix tools end.
+EXIT_BROKEN_PIPE = 141
 
 
 def print_json(obj: object) -> None:
