@@ -373,3 +373,23 @@ def test_one_address_cannot_block_everyone_elses_reports(env, monkeypatch):
     at_address(monkeypatch, "192.0.2.2")
     assert send_report("other", "one too many").warning[0].value == i18n.t("report.busy", "en")
     assert len(store.suggestions()) == 5
+
+
+def test_an_address_edit_moves_the_map_point_offline(env):
+    # The page leaves the rule to corrections.position_after; here with the embedded gazetteer.
+    csv_path, _ = env
+    for name in ("places.csv", "postcodes.csv", "municipalities.csv", "districts.geojson"):
+        (csv_path.parent / name).symlink_to(REPO / "data" / name)
+    before = {r["id"]: r for r in corrections.read_rows(csv_path)[1]}["b"]
+    at = sign_in(page(review_password=SECRET))
+    at.selectbox(key="review-office").select("b")
+    at.selectbox(key="review-edit-column").select("postcode")
+    at = at.run()
+    at.text_input(key="review-edit-b-postcode").input("01067")
+    at.text_input(key="review-edit-reason-b-postcode").input("moved")
+    at = button(at, "Save change").click().run()
+    assert not at.exception and "b changed" in at.success[0].value
+    after = {r["id"]: r for r in corrections.read_rows(csv_path)[1]}["b"]
+    expected = corrections.position_after(before, {"postcode": "01067"}, csv_path.parent)
+    assert expected and all(after[k] == v for k, v in expected.items())
+    assert (after["lat"], after["lon"]) != (before["lat"], before["lon"])

@@ -31,8 +31,6 @@ from ui.safe_text import md
 
 logger = logging.getLogger(__name__)
 
-_ADDRESS = ("street", "postcode", "city")
-_POSITION = ("lat", "lon", "geocode_precision", "geocode_source")
 _LONG = ("notes", "opening_hours", "target_group_original", "source_url")
 _EDITABLE = tuple(c for c in OFFICE_COLUMNS if c != "id")
 #: Widget key of the password field, and where the sign-in button puts the typed password for one run.
@@ -149,16 +147,12 @@ def _prefill(suggestion: corrections.SuggestionView, column: str, current: Mappi
 
 
 def _with_position(current: Mapping[str, str], changes: dict[str, str]) -> dict[str, str]:
-    """After an address change, move the map point to the new postcode or town (offline)."""
-    if not set(_ADDRESS) & changes.keys() or set(_POSITION) & changes.keys():
-        return changes
+    """``changes`` and the new map point after an address change (corrections.position_after)."""
     try:
-        position = corrections.offline_position({**current, **changes}, _settings.load().data_dir)
+        return {**changes, **corrections.position_after(current, changes, _settings.load().data_dir)}
     except Exception:  # no gazetteer data: keep the old point, the maintainer can set it
         logger.warning("cannot place the new address offline", exc_info=True)
         return changes
-    extra = {k: v for k, v in position.items() if current.get(k, "") != v}
-    return {**changes, **extra}
 
 
 def _suggestions(
