@@ -40,6 +40,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_format_date
 from babel.dates import format_skeleton
 from babel.dates import format_time as _babel_format_time
+from babel.lists import format_list as _babel_format_list
 from babel.numbers import format_decimal
 from rapidfuzz import fuzz, process
 
@@ -650,6 +651,27 @@ def format_day(day: dt.date, lang: str | None, *, with_date: bool = False) -> st
     if with_date:
         return format_skeleton("MMMEd", day, locale=locale)
     return _babel_format_date(day, "EEEE", locale=locale)
+
+
+def format_list(items: list[str], lang: str | None, style: str = "and") -> str:
+    """Join names for the UI language: "Arabic and Persian", "Arabic or Persian" (CLDR list patterns).
+
+    Parameters
+    ----------
+    items
+        The names (already in the UI language).
+    lang
+        UI language.
+    style
+        ``"and"`` (all of them) or ``"or"`` (any of them).
+
+    Examples
+    --------
+    >>> format_list(["Arabisch", "Persisch", "Türkisch"], "de"), format_list(["Arabic", "Dari"], "en", "or")
+    ('Arabisch, Persisch und Türkisch', 'Arabic or Dari')
+    """
+    babel_style = "standard" if style == "and" else style
+    return _babel_format_list(list(items), style=babel_style, locale=_locale(resolve_language(lang)))
 
 
 # --------------------------------------------------------------------------------------------- RTL

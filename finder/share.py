@@ -133,6 +133,8 @@ class OfficeCard:
     status_text: str = ""  # the warning for a possibly closed or closed office ('' if active)
     hours_state: str = ""  # open | closed | appointment | unknown ('' without an instant)
     hours_text: str = ""  # "Open now, until 12:00", "Closed now · opens tomorrow at 09:00", …
+    language_match: str = ""  # stated | not_stated for the requested languages ('' without any)
+    match_text: str = ""  # "Counsels in Arabic", "Languages not stated — please ask", … ('' without any)
 
     @property
     def dates_text(self) -> str:
@@ -209,6 +211,41 @@ def hours_line(osm: str, text: str, at: dt.datetime, lang: str) -> tuple[str, st
     return "unknown", t("office.hours_unknown", lang)
 
 
+def language_match_line(
+    stated: Sequence[str], interpreting: bool, requested: Sequence[str], lang: str
+) -> tuple[str, str]:
+    """What a card says about the requested languages: ``language_match`` and one line.
+
+    The office states one of them ("Counsels in Arabic", naming those it states): ``stated``. Otherwise
+    ``not_stated`` (the search's :data:`finder.search.NOT_STATED`), and the line says why it may still
+    help: it works with interpreters, or it states no language at all; an office that states only other
+    languages (shown when chosen on the map) "does not say it counsels in Arabic".
+
+    Examples
+    --------
+    >>> language_match_line(["de", "ar"], False, ["ar", "fa"], "en")
+    ('stated', 'Counsels in Arabic')
+    >>> language_match_line([], False, ["ar"], "en")
+    ('not_stated', 'Languages not stated — please ask')
+    >>> language_match_line(["ru"], True, ["ar"], "de")
+    ('not_stated', 'Dolmetscher oder Sprachmittlung auf Anfrage')
+    >>> language_match_line(["ar"], False, [], "en")
+    ('', '')
+    """
+    if not requested:
+        return "", ""
+    t = i18n.t
+    spoken = [i18n.language_name(c, lang) for c in requested if c in stated]
+    if spoken:
+        return "stated", t("office.counsels_in", lang, languages=i18n.format_list(spoken, lang))
+    if interpreting:
+        return "not_stated", t("office.interpreting", lang)
+    if not stated:
+        return "not_stated", t("office.languages_unknown", lang)
+    names = [i18n.language_name(c, lang) for c in requested]
+    return "not_stated", t("office.not_in_language", lang, languages=i18n.format_list(names, lang, "or"))
+
+
 def office_card(
     row: Mapping[str, Any],
     lang: str,
@@ -217,6 +254,7 @@ def office_card(
     today: dt.date | None = None,
     stale_after_days: int = 730,
     at: dt.datetime | None = None,
+    requested: Sequence[str] = (),
 ) -> OfficeCard:
     """The facts of one office (a row of :func:`finder.directory.load_offices` or of a result table).
 
@@ -234,6 +272,9 @@ def office_card(
         A source older than this many days is flagged (``settings.stale_after_days``).
     at
         The instant for "open now" (:func:`hours_line`); without it the card says nothing about it.
+    requested
+        The languages the person asked for (ISO 639-1): the card says whether the office states one of
+        them (:func:`language_match_line`); none: it says nothing about it.
     """
     get = row.get
     today = today or dt.date.today()
@@ -289,6 +330,7 @@ def office_card(
         if at is not None
         else ("", "")
     )
+    language_match, match_text = language_match_line(codes, interpreting, requested, lang)
     osm_url, directions_url = _osm_links(
         lat, lon, precision, ", ".join(p for p in (street, place) if p), origin
     )
@@ -326,6 +368,8 @@ def office_card(
         status_text=i18n.t(_STATUS_TEXT[status], lang) if status in _STATUS_TEXT else "",
         hours_state=hours_state,
         hours_text=hours_text,
+        language_match=language_match,
+        match_text=match_text,
     )
 
 

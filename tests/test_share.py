@@ -164,6 +164,29 @@ def test_office_card_interpreting_status_and_hours() -> None:
     assert closed.status_text == i18n.t("office.closed_office", "en") and not closed.interpreting
 
 
+@pytest.mark.parametrize(
+    ("languages", "interpreting", "requested", "match", "key", "named"),
+    [
+        ("ar;fa", "", ("fa", "ti"), "stated", "office.counsels_in", ("fa",)),  # only those it states
+        ("ar;fa", "", ("fa", "ar"), "stated", "office.counsels_in", ("fa", "ar")),
+        ("", "", ("ar",), "not_stated", "office.languages_unknown", ()),
+        ("ru", "yes", ("ar",), "not_stated", "office.interpreting", ()),
+        ("ru", "no", ("ar", "fa"), "not_stated", "office.not_in_language", ("ar", "fa")),
+    ],
+)
+def test_office_card_says_whether_it_counsels_in_the_requested_language(
+    languages, interpreting, requested, match, key, named
+) -> None:
+    card = office_card(
+        _row(languages=languages, interpreting=interpreting), "de", today=TODAY, requested=requested
+    )
+    names = [i18n.language_name(c, "de") for c in named]
+    joined = " und ".join(names) if key == "office.counsels_in" else " oder ".join(names)
+    assert (card.language_match, card.match_text) == (match, i18n.t(key, "de", languages=joined))
+    plain = office_card(_row(languages=languages, interpreting=interpreting), "de", today=TODAY)
+    assert (plain.language_match, plain.match_text) == ("", "")  # no language asked for
+
+
 def test_office_card_honest_notes() -> None:
     old = office_card(_row(source_date="2019"), "en", today=TODAY)
     assert old.stale
