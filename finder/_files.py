@@ -4,16 +4,18 @@ A size check with ``stat()`` alone protects nothing: ``/dev/zero`` and a FIFO bo
 reading them never ends (the one fills memory, the other blocks). :func:`read_regular_file` therefore
 refuses anything that is not a regular file before opening it, opens without blocking, checks the opened
 file again (it may have been swapped in between), and reads at most ``limit + 1`` bytes.
+:func:`wide_encoding` recognises the UTF-16/UTF-32 text that spreadsheets save as "Unicode text".
 """
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
 import stat
 from pathlib import Path
 
-__all__ = ["MAX_INPUT_BYTES", "read_regular_file"]
+__all__ = ["MAX_INPUT_BYTES", "read_regular_file", "wide_encoding"]
 
 #: Largest file the directory reader and the import accept (bytes); the real directory is about 0.1 MB.
 MAX_INPUT_BYTES = 50_000_000
@@ -99,3 +101,27 @@ def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES
         # The file grew after the size check.
         raise _too_large(None, limit)
     return data
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """The name of the UTF-16/UTF-32 encoding ``data`` seems to be in, or None.
+
+    Such a file (a spreadsheet's "Unicode text") is no UTF-8 at all: it deserves one message, not one per
+    field. Recognised by its byte order mark, or by NUL bytes in a quarter of its first 4 KiB (text in
+    these encodings has a NUL next to every ASCII letter; no CSV has NULs at all).
+
+    Examples
+    --------
+    >>> wide_encoding("id,name".encode("utf-16")), wide_encoding("id,name".encode("utf-16-be"))
+    ('UTF-16', 'UTF-16')
+    >>> wide_encoding("id,name".encode("utf-8")) is None
+    True
+    """
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "UTF-32"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16"
+    sample = data[:4096]
+    if sample and sample.count(0) * 4 >= len(sample):
+        return "UTF-16" if sample.count(0) * 3 < len(sample) * 2 else "UTF-32"
+    return None

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from finder import hours, rules, settings, vocab
-from finder._files import MAX_INPUT_BYTES, read_regular_file
+from finder._files import MAX_INPUT_BYTES, read_regular_file, wide_encoding
 from finder.errors import DirectoryError
 
 #: Columns of ``offices.csv`` in file order (see ``data/README.md``).
@@ -153,30 +153,6 @@ def _show(value: str, limit: int = 60) -> str:
 def _safe(text: str) -> str:
     """Make a path or column name printable (no lone surrogates)."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def wide_encoding(data: bytes) -> str | None:
-    """The name of the UTF-16/UTF-32 encoding ``data`` seems to be in, or None.
-
-    Such a file (a spreadsheet's "Unicode text") is no UTF-8 at all: it deserves one message, not one per
-    field. Recognised by its byte order mark, or by NUL bytes in a quarter of its first 4 KiB (text in
-    these encodings has a NUL next to every ASCII letter; no CSV has NULs at all).
-
-    Examples
-    --------
-    >>> wide_encoding("id,name".encode("utf-16")), wide_encoding("id,name".encode("utf-16-be"))
-    ('UTF-16', 'UTF-16')
-    >>> wide_encoding("id,name".encode("utf-8")) is None
-    True
-    """
-    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "UTF-32"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "UTF-16"
-    sample = data[:4096]
-    if sample and sample.count(0) * 4 >= len(sample):
-        return "UTF-16" if sample.count(0) * 3 < len(sample) * 2 else "UTF-32"
-    return None
 
 
 def _decode(path: str | PathLike[str], problem: Callable[[int, str, str], None]) -> str | None:

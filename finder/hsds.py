@@ -51,9 +51,9 @@ from typing import Any
 from babel import Locale
 
 from finder import i18n, vocab
-from finder._files import MAX_INPUT_BYTES, read_regular_file
+from finder._files import MAX_INPUT_BYTES, read_regular_file, wide_encoding
 from finder._values import cell_text, contact_items
-from finder.directory import OFFICE_COLUMNS, SOURCE_URL_SEPARATOR, wide_encoding
+from finder.directory import OFFICE_COLUMNS, SOURCE_URL_SEPARATOR
 from finder.errors import HsdsError
 from finder.opening_hours import parse_opening_hours
 
