@@ -47,6 +47,9 @@ trusted_proxies
     (:mod:`finder.client_address`): empty or ``0`` (default) = none, the connection's address counts; a
     number ``N`` = the app is reachable only through ``N`` proxies; or comma-separated addresses or
     networks of the proxies (``10.0.0.5, 172.17.0.0/16``). ``FINDER_TRUSTED_PROXIES``.
+now
+    A fixed moment for the app's "open now", ``YYYY-MM-DDTHH:MM`` in Europe/Berlin (for demonstrations and
+    browser tests, which cannot set the app's clock); empty (default) = the clock. ``FINDER_NOW``.
 measure
     Record the size of each map sent to the browser in the session state (for the payload measurements
     of the benchmarks). ``FINDER_MEASURE``; any non-empty value switches it on.
@@ -54,12 +57,15 @@ measure
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from finder.client_address import TrustedProxies, parse_trusted_proxies
 from finder.errors import SettingsError
+from finder.rules import parse_local_minute
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_USER_AGENT = "beratungsfinder-sachsen/0.1 (+https://github.com/beratungsfinder-sachsen)"
@@ -90,6 +96,8 @@ class Settings:
     corrections_db: str = field(default_factory=lambda: _env("corrections_db", ""))
     corrections_target: str = field(default_factory=lambda: _env("corrections_target", "csv"))
     measure: bool = field(default_factory=lambda: bool(_env("measure", "")))
+    # A str (the environment's) is parsed in __post_init__: '' → None (the clock), else an aware moment.
+    now: dt.datetime | None = field(default_factory=lambda: _env("now", ""))  # type: ignore[assignment]
     # A str (the environment's, or one given to ``Settings``/``with_``) is parsed in __post_init__.
     trusted_proxies: TrustedProxies = field(default_factory=lambda: _env("trusted_proxies", ""))
 
@@ -102,6 +110,12 @@ class Settings:
             msg = f"FINDER_CORRECTIONS_TARGET must be one of {', '.join(CORRECTIONS_TARGETS)}, not {target!r}"
             raise SettingsError(msg)
         object.__setattr__(self, "corrections_target", target)
+        if isinstance(self.now, str):
+            moment = parse_local_minute(self.now) if self.now.strip() else None
+            if self.now.strip() and moment is None:
+                msg = f"FINDER_NOW must be a local time YYYY-MM-DDTHH:MM (Europe/Berlin), not {self.now!r}"
+                raise SettingsError(msg)
+            object.__setattr__(self, "now", moment and moment.replace(tzinfo=ZoneInfo("Europe/Berlin")))
         if isinstance(self.trusted_proxies, str):
             try:
                 object.__setattr__(self, "trusted_proxies", parse_trusted_proxies(self.trusted_proxies))

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import html
 import re
+from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from helpers import HOSTILE_MARKDOWN, REPO, active_markdown
+from geopy.distance import geodesic
+from helpers import HOSTILE_MARKDOWN, REPO, active_markdown, make_offices_csv
 from streamlit.testing.v1 import AppTest
 
-from finder import i18n
+import ui.resources
+from finder import hours, i18n
 from finder.core import Finder
+from finder.errors import SettingsError
+from finder.hours import BERLIN
+from finder.settings import Settings
 from finder.urlstate import parse_params
 from ui.resources import map_click_action
 from ui.safe_text import md_unescape
@@ -339,3 +348,172 @@ def test_report_page_from_a_handout_link(finder: Finder) -> None:
     assert any(html.escape(phone) in m.value for m in at.markdown)
     [link] = list(at.get("page_link"))
     assert link.proto.label == i18n.t("nav.find", "uk")
+
+
+# --- issue 9: languages, interpreting, status and opening hours on the find page --------------------------
+
+TUESDAY_10 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN)
+
+
+def card_lines(at: AppTest, section: str = "result") -> dict[str, dict[str, tuple[str, str]]]:
+    """Per office card of a section: its status, language and hours lines as (data attribute, text)."""
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    card = re.compile(rf'class="office-card" data-section="{section}" data-office-id="([^"]+)"')
+    line = re.compile(
+        r'<p class="office-(status|match|hours)"(?: (?:role|data-\w+)="([^"]*)")?>\S+ ([^<]*)</p>'
+    )
+    for element in at.markdown:
+        found = card.search(element.value)
+        if found:
+            lines = {kind: (attr, html.unescape(text)) for kind, attr, text in line.findall(element.value)}
+            out[found.group(1)] = lines
+    return out
+
+
+def info_texts(at: AppTest) -> list[str]:
+    return [md_unescape(str(i.value)) for i in at.info]
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch) -> Iterator[pd.DataFrame]:
+    """The app on a hand-made directory around Dresden 01067 (51.0547, 13.7269), at Tuesday 10:00.
+
+    Hours: "open" Mo–Fr 9–16 (open now), "thursday" Thursdays 8:30–12 (opens Thursday), "appointment"
+    by appointment in words only (and interpreters), "russian" states Russian only, "gone" possibly
+    closed, "shut" closed, "online" a statewide service stating Arabic.
+    """
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("places.csv", "postcodes.csv", "municipalities.csv", "districts.geojson", "saxony.geojson"):
+        (data / name).symlink_to(REPO / "data" / name)
+    weekdays, thursdays = "Mo-Fr 9-16 Uhr", "Donnerstag 8:30-12:00 Uhr"
+    rows = [
+        {"id": "thursday", "name": "Thursday office", "lat": "51.0550", "lon": "13.7270",
+         "opening_hours": thursdays, "opening_hours_osm": hours.to_osm(thursdays)},
+        {"id": "appointment", "name": "Appointment office", "lat": "51.0600", "lon": "13.7300",
+         "opening_hours": "Beratung nach Vereinbarung", "interpreting": "yes", "languages": "ru"},
+        {"id": "russian", "name": "Russian office", "lat": "51.0610", "lon": "13.7310", "languages": "ru"},
+        {"id": "open", "name": "Open office", "lat": "51.1000", "lon": "13.8000", "languages": "ar;de",
+         "opening_hours": weekdays, "opening_hours_osm": hours.to_osm(weekdays)},
+        {"id": "gone", "name": "Gone office", "lat": "51.2000", "lon": "13.9000", "status": "possibly closed",
+         "opening_hours": weekdays, "opening_hours_osm": hours.to_osm(weekdays)},
+        {"id": "shut", "name": "Shut office", "lat": "51.0548", "lon": "13.7268", "status": "closed",
+         "opening_hours": weekdays, "opening_hours_osm": hours.to_osm(weekdays), "languages": "ar"},
+        {"id": "online", "name": "Online office", "district": "Sachsen", "languages": "ar;fa"},
+    ]  # fmt: skip
+    assert hours.to_osm(weekdays) and hours.to_osm(thursdays)
+    for row in rows:
+        row.setdefault("geocode_precision", "street" if "lat" in row else "")
+        row.setdefault("source_date", "2026-11")
+    make_offices_csv(data, rows)
+    monkeypatch.setenv("FINDER_DATA_DIR", str(data))
+    monkeypatch.setenv("FINDER_CORRECTIONS_DB", str(tmp_path / "corrections.sqlite"))
+    monkeypatch.setattr(ui.resources, "now", lambda: TUESDAY_10)
+    ui.resources.get_finder.clear()  # the cached directory is the real one
+    ui.resources.get_districts.clear()
+    yield pd.DataFrame(rows)
+    ui.resources.get_finder.clear()
+    ui.resources.get_districts.clear()
+
+
+def test_language_labels_nearest_stated_and_online_services(tiny) -> None:
+    # Two listed, neither states Arabic: the nearest that does is named with its distance.
+    at = run({"lang": "en", "q": "01067", "language": "ar", "limit": "2"})
+    lines = card_lines(at)
+    assert list(lines) == ["thursday", "appointment"]  # "russian" states other languages only
+    assert lines["thursday"]["match"] == ("not_stated", i18n.t("office.languages_unknown", "en"))
+    assert lines["appointment"]["match"] == ("not_stated", i18n.t("office.interpreting", "en"))
+    origin = (51.0547, 13.7269)  # the postcode 01067 of the embedded gazetteer
+    km = geodesic(origin, (51.1, 13.8)).km
+    distance = i18n.t("units.km", "en", km=i18n.format_km(km, "en"))
+    expected = i18n.t(
+        "results.nearest_stated", "en", languages="Arabic", name="Open office", distance=distance
+    )
+    online = i18n.t("results.online_in_language", "en", languages="Arabic", services="Online office")
+    assert expected in info_texts(at) and online in info_texts(at)
+    at.button(key="show-nearest_stated-open").click().run()
+    assert at.query_params["office"] == "open"
+    assert card_lines(at, "selected")["open"]["match"] == ("stated", "Counsels in Arabic")
+
+    # The office that states it is listed: no such line; a language nobody states is said.
+    at = run({"lang": "en", "q": "01067", "language": "ar"})
+    assert card_lines(at)["open"]["match"] == ("stated", "Counsels in Arabic")
+    assert not any(text.startswith("Nearest office") for text in info_texts(at))
+    at = run({"lang": "de", "q": "01067", "language": "ti"})
+    assert i18n.t("results.none_stated", "de", languages="Tigrinya") in info_texts(at)
+
+
+@pytest.mark.parametrize("lang", ["de", "en", "ar"])
+def test_hours_labels_at_a_fixed_instant(tiny, lang: str) -> None:
+    at = run({"lang": lang, "q": "01067"})
+    lines = card_lines(at)
+    assert "shut" not in lines  # closed: never found
+    t = functools.partial(i18n.t, lang=lang)
+    until_16 = t("office.open_until", time=i18n.format_time(dt.time(16, 0), lang))
+    thursday = t(
+        "office.opens_on",
+        day=i18n.format_day(dt.date(2026, 12, 3), lang),
+        time=i18n.format_time(dt.time(8, 30), lang),
+    )
+    assert lines["open"]["hours"] == ("open", until_16)
+    assert lines["thursday"]["hours"] == ("closed", thursday)
+    assert lines["appointment"]["hours"] == ("appointment", t("office.by_appointment"))
+    assert lines["russian"]["hours"] == ("unknown", t("office.hours_unknown"))
+    assert lines["gone"]["status"] == ("note", t("office.possibly_closed"))
+    assert lines["gone"]["hours"] == ("open", until_16)
+    assert "status" not in lines["open"]
+    assert all("match" not in card for card in lines.values())  # no language asked for
+
+
+def test_open_filter_control_and_link(tiny) -> None:
+    at = run({"lang": "en", "q": "01067", "open": "now"})
+    assert set(card_lines(at)) == {"open", "gone"}  # structured hours saying open at Tuesday 10:00
+    assert all(card["hours"][0] == "open" for card in card_lines(at).values())
+    assert any(i18n.t("results.open_note_now", "en") in str(c.value) for c in at.caption)
+    at.segmented_control(key="open").set_value("today").run()
+    assert at.query_params["open"] == "today"
+    assert set(card_lines(at)) == {"open", "gone"}  # Thursday's office does not open on a Tuesday
+    at.segmented_control(key="open").set_value(None).run()
+    assert "open" not in at.query_params
+    assert set(card_lines(at)) == {"thursday", "appointment", "russian", "open", "gone"}
+    at.segmented_control(key="open").set_value("now").run()
+    at.button(key="reset_filters").click().run()
+    assert at.query_params == {"lang": "en", "q": "01067"}
+
+
+def test_a_closed_office_is_not_shown_even_from_a_link(tiny) -> None:
+    at = run({"lang": "en", "q": "01067", "office": "shut"})
+    assert "office" not in at.query_params
+    assert all("shut" not in card_ids(at, s) for s in ("result", "selected", "statewide", "responsible"))
+    assert any("office" in w.value for w in at.warning)  # the link's parameter was reset, with a notice
+
+
+def test_meissen_in_arabic_lists_the_offices_in_meissen(finder: Finder) -> None:
+    # The issue's case: the counselling in Meißen itself (languages not stated) comes first, and the line
+    # above the list names the nearest office that states Arabic.
+    at = run({"lang": "en", "q": "Meißen", "language": "ar"})
+    place = finder.locate("Meißen")
+    expected = finder.nearest(place, languages=("ar",))
+    assert card_ids(at, "result") == expected["id"].tolist()
+    offices = finder.offices
+    local = offices[(offices["city"] == "Meißen") & offices["kind"].isin(["MBE", "JMD", "FSA"])]
+    assert len(local) >= 3 and set(local["id"]) <= set(card_ids(at, "result"))
+    matches = {i: card["match"][0] for i, card in card_lines(at).items()}
+    assert matches == dict(zip(expected["id"], expected["language_match"], strict=True))
+    stated = finder.nearest_stated(place, languages=("ar",)).iloc[0]
+    km = i18n.t("units.km", "en", km=i18n.format_km(stated["distance_km"], "en"))
+    line = i18n.t("results.nearest_stated", "en", languages="Arabic", name=stated["name"], distance=km)
+    assert line in info_texts(at)
+
+
+def test_finder_now_fixes_the_pages_instant(monkeypatch) -> None:
+    assert Settings(now="2026-12-01T10:00").now == TUESDAY_10
+    assert Settings(now="").now is None
+    for bad in ("2026-12-01 10:00", "tomorrow", "2026-02-30T10:00"):
+        with pytest.raises(SettingsError, match="FINDER_NOW"):
+            Settings(now=bad)
+    fixed = SimpleNamespace(settings=Settings(now="2026-12-01T10:00"))
+    monkeypatch.setattr(ui.resources, "get_finder", lambda: fixed)
+    assert ui.resources.now() == TUESDAY_10
+    fixed.settings = Settings(now="")
+    assert ui.resources.now().tzinfo == BERLIN  # the clock, in Berlin

@@ -17,7 +17,9 @@ def card_html(card: share.OfficeCard, lang: str, number: int | None = None, sect
     """One office as HTML for ``st.markdown(unsafe_allow_html=True)``; every data value escaped.
 
     Data values are marked ``lang="de"`` (they are as published, mostly German) so that screen readers
-    pronounce them correctly; numbers, addresses and links are isolated left-to-right on RTL pages.
+    pronounce them correctly; numbers, addresses and links are isolated left-to-right on RTL pages. Under
+    the kind: the warning for a possibly closed office, whether it counsels in the requested language
+    (``data-match``) and whether it is open (``data-hours``); the hours text itself stays as published.
     """
     e = res.esc
     rows: list[tuple[str, str]] = []
@@ -48,6 +50,8 @@ def card_html(card: share.OfficeCard, lang: str, number: int | None = None, sect
     if card.opening_hours:
         rows.append((i18n.t("office.opening_hours", lang), f'<span lang="de">{e(card.opening_hours)}</span>'))
     languages = ", ".join(card.languages) if card.languages else i18n.t("office.languages_unknown", lang)
+    if card.interpreting_text:
+        languages += f" · {card.interpreting_text}"
     rows.append((i18n.t("office.languages", lang), e(languages)))
     sources = " · ".join(
         f'<a href="{e(u)}" target="_blank" rel="noopener noreferrer">{e(_domain(u))}</a>'
@@ -69,10 +73,24 @@ def card_html(card: share.OfficeCard, lang: str, number: int | None = None, sect
     prefix = f"{number}. " if number is not None else ""
     kind = e(card.kind_label) + (f' · <span lang="de">{e(card.provider)}</span>' if card.provider else "")
     notes = "".join(f'<p class="office-warn">⚠️ {e(n)}</p>' for n in card.notes)
+    # What decides whether to go there comes first: gone or not, the language, open or not.
+    status = f'<p class="office-status" role="note">⚠️ {e(card.status_text)}</p>' if card.status_text else ""
+    match = (
+        f'<p class="office-match" data-match="{e(card.language_match)}">'
+        f"{'✅' if card.language_match == 'stated' else '💬'} {e(card.match_text)}</p>"
+        if card.match_text
+        else ""
+    )
+    hours = (
+        f'<p class="office-hours" data-hours="{e(card.hours_state)}">🕒 {e(card.hours_text)}</p>'
+        if card.hours_text
+        else ""
+    )
     precision = f'<p class="office-note">📍 {e(card.precision_text)}</p>' if card.precision_text else ""
     link_line = f'<p class="office-links">{" · ".join(links)}</p>' if links else ""
     return (
         f'<div class="office-card" data-section="{e(section)}" data-office-id="{e(card.id)}">'
         f'<h3>{prefix}<span lang="de">{e(card.name)}</span></h3>'
-        f'<p class="office-kind">{kind}</p><dl>{body}</dl>{precision}{notes}{link_line}</div>'
+        f'<p class="office-kind">{kind}</p>{status}{match}{hours}<dl>{body}</dl>{precision}{notes}'
+        f"{link_line}</div>"
     )

@@ -10,6 +10,7 @@ contact is optional, only maintainers see it, and it is deleted once the suggest
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from collections.abc import Mapping
@@ -134,8 +135,11 @@ def render_report_form(office_row: Mapping[str, Any], lang: str = "en") -> int |
     return number
 
 
-def render_report_page(offices: pd.DataFrame, lang: str = "en") -> int | None:
-    """The body of the ``report`` page: the office from ``?office=<id>``, or a choice of all offices."""
+def render_report_page(offices: pd.DataFrame, lang: str = "en", at: dt.datetime | None = None) -> int | None:
+    """The body of the ``report`` page: the office from ``?office=<id>``, or a choice of all offices.
+
+    ``at``: the instant its card says "open now" for (none: the card leaves it out).
+    """
     st.header(t("report.button", lang))
     st.write(t("report.intro", lang))
     ids = offices["id"].astype(str).tolist()
@@ -155,6 +159,6 @@ def render_report_page(offices: pd.DataFrame, lang: str = "en") -> int | None:
     if row.empty:
         return None
     # The office as the public sees it, so the sender can say what is wrong with it.
-    card = share.office_card(row.iloc[0], lang, stale_after_days=_settings.load().stale_after_days)
+    card = share.office_card(row.iloc[0], lang, stale_after_days=_settings.load().stale_after_days, at=at)
     st.markdown(cards.card_html(card, lang, section="report"), unsafe_allow_html=True)
     return render_report_form(row.iloc[0].to_dict(), lang)

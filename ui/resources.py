@@ -9,6 +9,7 @@ of widgets that are not drawn).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import html
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import streamlit.components.v2 as components_v2
 from finder import corrections, i18n, urlstate
 from finder.assets import install_static_assets
 from finder.core import Finder
+from finder.hours import BERLIN
 from finder.map import load_districts, offices_at
 from ui import style
 
@@ -55,6 +57,16 @@ def get_districts() -> gpd.GeoDataFrame:
 def get_asset_urls() -> dict[str, str]:
     """Copy Leaflet & co. from their PyPI packages into ``static/vendor`` (once) and return their URLs."""
     return install_static_assets(STATIC_DIR)
+
+
+def now() -> dt.datetime:
+    """The instant a page shows opening hours at; read once per run, so every card and filter agree.
+
+    ``FINDER_NOW`` (:attr:`finder.settings.Settings.now`) fixes it for demonstrations and browser tests;
+    the page tests monkeypatch this function.
+    """
+    fixed = get_finder().settings.now
+    return fixed if fixed is not None else dt.datetime.now(BERLIN)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -169,6 +181,14 @@ def esc(value: object) -> str:
     """
     text = html.escape("" if value is None else str(value), quote=True)
     return text.replace("\r", "&#13;").replace("\n", "&#10;")
+
+
+def isolate(text: str) -> str:
+    """On right-to-left pages, isolate left-to-right data (place names) inside a translated sentence.
+
+    Without it "Leipzig: 10" is laid out as one left-to-right run and the number jumps to the wrong side.
+    """
+    return i18n.bidi_isolate(text) if i18n.is_rtl(current_lang()) else text
 
 
 def page_style(lang: str, extra_css: str = "") -> None:

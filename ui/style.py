@@ -22,6 +22,9 @@ div[data-testid="stCaptionContainer"] { color: #5e5d5c; opacity: 1; }
 .office-card .office-note { margin: .2rem 0 0; font-size: .92rem; }
 .office-card .office-warn { margin: .2rem 0 0; font-size: .92rem; }
 .office-card .office-links { margin: .35rem 0 0; }
+.office-card .office-status { margin: .2rem 0 .3rem; font-weight: 600; padding-inline-start: .5rem;
+  border-inline-start: 4px solid #b3261e; }
+.office-card :is(.office-match, .office-hours) { margin: 0 0 .2rem; }
 .office-card p { margin-bottom: .2rem; }
 /* On wide screens the map stays in view while the list scrolls past it. */
 @media (min-width: 641px) { .st-key-map_panel { position: sticky; top: 3.5rem; z-index: 2; } }

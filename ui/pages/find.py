@@ -6,9 +6,12 @@ which is mirrored into the URL at the end of every run.
 
 Stable widget keys (for tests and links): ``ui_lang``, ``place_text`` (in form ``where_form``, submit
 ``place_submit``), ``geolocate``, ``place_pick``, ``topics``, ``languages``, ``age``, ``distance``,
-``kinds``, ``reset_filters``, ``osm_tiles``, ``map``, ``clear_selection``, ``handout``; office cards are
-containers ``result-<id>``, ``responsible-<id>``, ``statewide-<id>``, ``selected-<id>`` with buttons
-``show-<section>-<id>``.
+``open``, ``kinds``, ``reset_filters``, ``osm_tiles``, ``map``, ``clear_selection``, ``handout``; office cards
+are containers ``result-<id>``, ``responsible-<id>``, ``statewide-<id>``, ``selected-<id>`` with buttons
+``show-<section>-<id>`` (and ``show-nearest_stated-<id>`` beside the line naming the nearest office that
+states the requested language).
+
+Opening hours are shown, and the ``open`` filter applied, at one instant per run (:func:`ui.resources.now`).
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from finder import i18n, share, urlstate
 from finder.core import Finder, LocateError, Place
 from finder.map import build_map, map_payload_bytes
 from finder.rules import MAX_AGE, MAX_LIMIT, MAX_QUERY_LENGTH
-from finder.vocab import ISO_639_1, KINDS, TOPICS
-from ui import cards
+from finder.vocab import ISO_639_1, KINDS, OPEN_FILTERS, TOPICS
+from ui import office_lists
 from ui import resources as res
 from ui.safe_text import md
 
@@ -45,7 +48,7 @@ OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 MAP_HEIGHT = 450
 #: Filter widget keys and their "empty" values (for seeding and "Reset filters").
-FILTER_DEFAULTS: dict[str, object] = {"topics": [], "languages": [], "kinds": [], "age": None}
+FILTER_DEFAULTS: dict[str, object] = {"topics": [], "languages": [], "kinds": [], "age": None, "open": None}
 
 WIDGETS_SEEDED = "_widgets_seeded"
 MAP_FRAME_KEY = "_map_frame"
@@ -75,14 +78,6 @@ def _coarse(at: tuple[float, float] | None) -> tuple[float, float] | None:
     if at is None:
         return None
     return (round(at[0], PLACE_DECIMALS), round(at[1], PLACE_DECIMALS))
-
-
-def _isolate(text: str) -> str:
-    """On right-to-left pages, isolate left-to-right data (place names) inside a translated sentence.
-
-    Without it "Leipzig: 10" is laid out as one left-to-right run and the number jumps to the wrong side.
-    """
-    return f"\u2068{text}\u2069" if i18n.is_rtl(res.current_lang()) else text
 
 
 def _choose_place(*, q: str = "", at: tuple[float, float] | None = None) -> None:
@@ -156,6 +151,7 @@ def _on_filter_change() -> None:
         age=st.session_state.get("age"),
         radius=radius,
         limit=limit,
+        open=st.session_state.get("open") if st.session_state.get("open") in OPEN_FILTERS else None,
     )
 
 
@@ -164,10 +160,6 @@ def _on_reset_filters() -> None:
         st.session_state[key] = value
     st.session_state["distance"] = distance_choice(None, urlstate.DEFAULT_LIMIT)
     _on_filter_change()
-
-
-def _select_office(office_id: str | None) -> None:
-    res.set_view(office=office_id)
 
 
 def _on_map_change() -> None:
@@ -180,7 +172,7 @@ def _on_map_change() -> None:
         return
     kind, value = action
     if kind == "office":
-        _select_office(value)
+        office_lists.select_office(value)
     else:
         _choose_place(at=_coarse(value))
 
@@ -229,6 +221,7 @@ def _seed_widgets(view: urlstate.ViewState) -> None:
         "kinds": list(view.kinds),
         "age": view.age,
         "distance": distance_choice(view.radius, view.limit),
+        "open": view.open,
     }
     for key, value in seeds.items():
         if key not in st.session_state:
@@ -255,48 +248,6 @@ def _language_options(finder: Finder, lang: str) -> list[str]:
 def _language_option_label(code: str, lang: str) -> str:
     name, own = i18n.language_name(code, lang), i18n.language_name(code, code)
     return name if own in (name, code) else f"{name} · {own}"
-
-
-def render_cards(
-    frame: pd.DataFrame,
-    section: str,
-    *,
-    place: Place | None,
-    selected: str | None,
-    numbered: bool = False,
-    buttons: bool = True,
-    columns: int = 1,
-) -> None:
-    """Office cards, each in a bordered container keyed ``<section>-<id>`` with a "Show on map" button.
-
-    With ``columns`` > 1 the cards are laid out side by side on wide screens (stacked on phones).
-    """
-    lang = res.current_lang()
-    settings = res.get_finder().settings
-    origin = (place.lat, place.lon) if place is not None else None
-    rows = frame.to_dict("records")
-    slots = st.columns(columns) if columns > 1 and len(rows) > 1 else [st.container()]
-    for i, row in enumerate(rows, start=1):
-        card = share.office_card(row, lang, origin=origin, stale_after_days=settings.stale_after_days)
-        with slots[(i - 1) % len(slots)], st.container(border=True, key=f"{section}-{card.id}"):
-            if card.id == selected and section != "selected":
-                st.markdown(f"**✔️ {res.esc(t('results.selected'))}**")
-            st.markdown(cards.card_html(card, lang, i if numbered else None, section), unsafe_allow_html=True)
-            if buttons and card.lat is not None and card.id != selected:
-                st.button(
-                    t("results.show_on_map"),
-                    key=f"show-{section}-{card.id}",
-                    icon="📍",
-                    on_click=_select_office,
-                    args=(card.id,),
-                )
-            # Corrections come from the people who know; the form stores them on this server only.
-            st.page_link(
-                "ui/pages/report.py",
-                label=t("report.button"),
-                icon="✏️",
-                query_params={"office": card.id, "lang": lang},
-            )
 
 
 def _map_labels(lang: str) -> dict[str, str]:
@@ -396,9 +347,14 @@ def render_share(
 # The page
 
 
+def _listed_ids(finder: Finder) -> set[str]:
+    """Ids of the offices the page may show: a closed office is never found, nor selected by a link."""
+    return set(finder.index.ids[finder.index.active])
+
+
 def _notices(view: urlstate.ViewState, finder: Finder) -> urlstate.ViewState:
     boot_view, invalid = st.session_state.get(res.BOOT_NOTICE_KEY) or (None, [])
-    if view.office and view.office not in set(finder.offices["id"]):
+    if view.office and view.office not in _listed_ids(finder):
         invalid = [*invalid, "office"]
         st.session_state[res.BOOT_NOTICE_KEY] = (dataclasses.replace(view, office=None), invalid)
         view = boot_view = res.set_view(office=None)
@@ -445,7 +401,7 @@ def where_section(place: Place | None, candidates: list[Place], error: str | Non
         st.info(
             t(
                 "find.topic_typed",
-                query=md(_isolate(typed)),
+                query=md(res.isolate(typed)),
                 topic=i18n.topic_label(topic, res.current_lang()),
             ),
             icon="💡",
@@ -511,6 +467,14 @@ def filter_section(finder: Finder, view: urlstate.ViewState) -> None:
         key="distance",
         on_change=_on_filter_change,
     )
+    st.segmented_control(
+        t("find.open_label"),
+        options=list(OPEN_FILTERS),
+        format_func=lambda c: i18n.t(f"find.open_{c}", lang),
+        key="open",
+        help=t("find.open_help"),
+        on_change=_on_filter_change,
+    )
     with st.expander(t("find.more_filters"), key="more_filters", expanded=bool(view.kinds)):
         st.multiselect(
             t("find.kind_label"),
@@ -554,10 +518,18 @@ def main() -> None:
     filter_section(finder, view)
     view = res.ensure_view()
 
-    filters = {"topics": view.topics, "languages": view.languages, "kinds": view.kinds, "age": view.age}
+    at = res.now()  # one instant for every card and the open filter of this run
+    filters = {
+        "topics": view.topics, "languages": view.languages, "kinds": view.kinds, "age": view.age,
+        "open": view.open, "at": at,
+    }  # fmt: skip
+    nearest_stated = online = finder.offices.iloc[0:0]
     if place is not None:
         results = finder.nearest(place, limit=view.limit, radius_km=view.radius, **filters)
         responsible = finder.responsible(place)
+        if view.languages:
+            nearest_stated = finder.nearest_stated(place, limit=view.limit, radius_km=view.radius, **filters)
+            online = finder.online_in_language(**filters)
     else:
         results = finder.offices.iloc[0:0]
         responsible = finder.offices.iloc[0:0]
@@ -568,31 +540,44 @@ def main() -> None:
 
     if place is not None:
         district = f" ({place.district})" if place.district and place.district not in place.label else ""
-        label = _isolate(f"{place.label}{district}")
+        label = res.isolate(f"{place.label}{district}")
         st.markdown(f"📍 **{res.esc(t('map.you_are_here'))}:** {md(label)}")
         if not place.in_saxony:
-            st.warning(t("results.outside_saxony", place=md(_isolate(place.label))), icon="🗺️")
+            st.warning(t("results.outside_saxony", place=md(res.isolate(place.label))), icon="🗺️")
 
     render_share(view, place, results, responsible)
 
     if place is not None:
         st.header(t("results.responsible_heading"), anchor="responsible")
         if place.district:
-            st.markdown(t("results.responsible_district", district=md(_isolate(place.district))))
+            st.markdown(t("results.responsible_district", district=md(res.isolate(place.district))))
         st.caption(f"{t('results.responsible_note')} {t('results.abh_note')}")
-        render_cards(responsible, "responsible", place=place, selected=view.office, columns=2)
+        office_lists.render_cards(
+            responsible, "responsible", place=place, selected=view.office, columns=2, at=at
+        )
 
     list_col, map_col = st.columns([1, 1], gap="medium")
     with list_col:
         if place is None:
             st.info(t("results.start_hint"), icon="👆")
         else:
-            heading = t("results.heading", place=md(_isolate(place.label)), n=len(results))
+            heading = t("results.heading", place=md(res.isolate(place.label)), n=len(results))
             st.header(heading, anchor="results")
             st.caption(t("results.straight_line"))
+            if view.open:
+                st.caption(f"🕒 {t(f'results.open_note_{view.open}')}")
             if results.empty:
                 st.info(t("results.no_match"), icon="🔎")
-            render_cards(results, "result", place=place, selected=view.office, numbered=True)
+            office_lists.language_notice(view, results, nearest_stated, online)
+            office_lists.render_cards(
+                results,
+                "result",
+                place=place,
+                selected=view.office,
+                numbered=True,
+                at=at,
+                requested=view.languages,
+            )
     with map_col, st.container(key="map_panel"):
         # The map shows what the lists show: before a place is chosen, only a selected office.
         map_frame = results
@@ -601,14 +586,22 @@ def main() -> None:
         render_map(map_frame, place, view)
         if not selected_row.empty:
             st.subheader(f"✔️ {t('results.selected')}", anchor="selected")
-            render_cards(selected_row, "selected", place=place, selected=view.office, buttons=False)
+            office_lists.render_cards(
+                selected_row, "selected", place=place, selected=view.office, buttons=False, at=at,
+                requested=view.languages,
+            )  # fmt: skip
             st.button(
-                t("results.clear_selection"), key="clear_selection", on_click=_select_office, args=(None,)
+                t("results.clear_selection"),
+                key="clear_selection",
+                on_click=office_lists.select_office,
+                args=(None,),
             )
 
     st.header(t("results.statewide_heading"), anchor="statewide")
     st.caption(t("results.statewide_note"))
-    render_cards(statewide, "statewide", place=place, selected=view.office, columns=2)
+    office_lists.render_cards(
+        statewide, "statewide", place=place, selected=view.office, columns=2, at=at, requested=view.languages
+    )
 
     res.write_url(urlstate.to_params(view))
     st.session_state["_perf_ms"] = round((time.perf_counter() - started) * 1000, 1)
