@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
+from holidays.countries.germany import Germany  # the one country we need (half the import time)
 from opening_hours import OpeningHours, ParserError, State
 
 from finder.opening_hours import Clause, mentions_hours, read_clause
@@ -294,7 +294,7 @@ def appointment_only(text: str) -> bool:
 
 @lru_cache(maxsize=64)
 def _holidays_of(year: int) -> frozenset[dt.date]:
-    return frozenset(holidays.country_holidays("DE", subdiv="SN", years=year))
+    return frozenset(Germany(subdiv="SN", years=year))
 
 
 def is_public_holiday(day: dt.date) -> bool:
