@@ -7,11 +7,17 @@ only, so nothing is fetched from anywhere.
 
 from __future__ import annotations
 
+import csv
 import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser_helpers import DESKTOP, PHONE, RecordingPage
+from helpers import REPO
+
+with (REPO / "data" / "offices.csv").open(encoding="utf-8") as _file:
+    #: An office whose card carries the "may have closed" warning (shown as the selected office).
+    POSSIBLY_CLOSED = next(r["id"] for r in csv.DictReader(_file) if r["status"] == "possibly closed")
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +26,13 @@ PAGES = [
     ("start page", "/?lang=de", DESKTOP, ".st-key-place_text input"),
     ("results", "/?lang=en&q=G%C3%B6rlitz&office=abh-goerlitz", DESKTOP, ".office-card"),
     ("results, Arabic, phone", "/?lang=ar&q=Leipzig&topic=asylum", PHONE, ".office-card"),
+    # a language: the nearest office that states it, the language and hours lines, a possibly closed office
+    (
+        "results for a language, Persian",
+        f"/?lang=fa&q=Mei%C3%9Fen&language=ar&office={POSSIBLY_CLOSED}",
+        DESKTOP,
+        ".office-status",
+    ),
     ("report a change, Ukrainian, phone", "/report?lang=uk&office=abh-bautzen", PHONE, "textarea"),
     ("coverage", "/coverage?lang=en", DESKTOP, "[data-testid='stMetric']"),
     ("about, Persian", "/about?lang=fa", DESKTOP, "h2"),
