@@ -127,6 +127,14 @@ class Settings:
         """Whether user input may be sent to an online geocoder."""
         return self.geocoder != "offline"
 
+    def instant(self) -> dt.datetime:
+        """The moment "open now" refers to: :attr:`now` if fixed, else the clock (Europe/Berlin).
+
+        The one place the clock is read; the app and the command line call it once per page run or command,
+        and pass the instant down, so every card and filter agree.
+        """
+        return self.now if self.now is not None else dt.datetime.now(ZoneInfo("Europe/Berlin"))
+
     def with_(self, **changes: object) -> Settings:
         """Return a copy with some fields changed (``settings.with_(geocoder="photon")``)."""
         return replace(self, **changes)

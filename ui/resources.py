@@ -22,7 +22,6 @@ import streamlit.components.v2 as components_v2
 from finder import corrections, i18n, urlstate
 from finder.assets import install_static_assets
 from finder.core import Finder
-from finder.hours import BERLIN
 from finder.map import load_districts, offices_at
 from ui import style
 
@@ -65,8 +64,7 @@ def now() -> dt.datetime:
     ``FINDER_NOW`` (:attr:`finder.settings.Settings.now`) fixes it for demonstrations and browser tests;
     the page tests monkeypatch this function.
     """
-    fixed = get_finder().settings.now
-    return fixed if fixed is not None else dt.datetime.now(BERLIN)
+    return get_finder().settings.instant()
 
 
 # --------------------------------------------------------------------------------------------------

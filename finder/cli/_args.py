@@ -7,7 +7,6 @@ with exit 2 and a message naming the option.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import math
 from collections.abc import Callable
 from typing import Any
@@ -47,8 +46,3 @@ at_time = checked(
     lambda t: (m := rules.parse_local_minute(t)) and m.replace(tzinfo=BERLIN),
     "a local time YYYY-MM-DDTHH:MM (Europe/Berlin), e.g. 2026-11-30T09:30",
 )
-
-
-def now_in_berlin() -> dt.datetime:
-    """The current time in Europe/Berlin: the default instant of ``--at-time`` (the one clock read)."""
-    return dt.datetime.now(BERLIN)

@@ -112,7 +112,7 @@ def cmd_nearest(args: argparse.Namespace) -> int:
     place, code = place_from_text(finder.locator, args, args.at)
     if place is None:
         return code
-    at = args.at_time or _args.now_in_berlin()
+    at = args.at_time or finder.settings.instant()
     filters = _filters(args, at)
     results = finder.nearest(place, **filters)
     stated = finder.nearest_stated(place, **filters)
