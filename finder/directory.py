@@ -71,8 +71,10 @@ GEOCODE_PRECISIONS: tuple[str, ...] = ("street", "postcode", "place", "district"
 #: done by the geodata code.
 SAXONY_BBOX: tuple[float, float, float, float] = (50.1, 51.7, 11.8, 15.1)
 
-#: Largest directory file read (bytes): the real one is about 0.1 MB, and an import is capped at this too.
-MAX_FILE_BYTES = MAX_INPUT_BYTES
+#: Largest directory file read (bytes). The real one is about 0.1 MB; the cap only keeps reads bounded,
+#: and it is larger than an import's (:data:`finder._files.MAX_INPUT_BYTES`), so that a directory that grew
+#: by a full-size import can still be read and edited.
+MAX_FILE_BYTES = 4 * MAX_INPUT_BYTES
 
 #: Separator of several pages in ``source_url``.
 SOURCE_URL_SEPARATOR = " | "
@@ -155,10 +157,12 @@ def _safe(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _decode(path: str | PathLike[str], problem: Callable[[int, str, str], None]) -> str | None:
+def _decode(
+    path: str | PathLike[str], problem: Callable[[int, str, str], None], max_bytes: int
+) -> str | None:
     """The file's text (undecodable bytes as lone surrogates), or None after reporting why there is none."""
     try:
-        data = read_regular_file(path, MAX_FILE_BYTES)
+        data = read_regular_file(path, max_bytes)
     except OSError as exc:
         problem(1, "file", f"cannot read the file ({exc.strerror or exc})")
         return None
@@ -208,7 +212,7 @@ def _csv_error(exc: csv.Error, text: str, line: int, header: list[str] | None) -
     return "row", f"broken quoting ({exc})"
 
 
-def _check_file(path: str | PathLike[str]) -> _Checked:
+def _check_file(path: str | PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> _Checked:
     """Read, parse and check a directory file: the one code path behind validation and loading."""
     where = _safe(str(path))
     out = _Checked()
@@ -216,7 +220,7 @@ def _check_file(path: str | PathLike[str]) -> _Checked:
     def problem(line: int, column: str, message: str) -> None:
         out.problems.append(Problem(where, line, _safe(column), message))
 
-    text = _decode(path, problem)
+    text = _decode(path, problem, max_bytes)
     if text is None:
         return out
     # Lines end at LF only (CRLF ends in LF too), so line numbers match editors, grep -n and sed.
@@ -561,7 +565,9 @@ def _check_location(values: dict[str, str], parsed: dict[str, object]) -> Iterab
 # Public API
 
 
-def read_checked(path: str | PathLike[str]) -> tuple[list[str], list[dict[str, str]], list[Problem]]:
+def read_checked(
+    path: str | PathLike[str], *, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[list[str], list[dict[str, str]], list[Problem]]:
     """Check a directory file and return its header, rows and problems, from one reading and parsing.
 
     For callers that need the raw rows of a valid file (the editor, the import): they need not parse a
@@ -571,6 +577,8 @@ def read_checked(path: str | PathLike[str]) -> tuple[list[str], list[dict[str, s
     ----------
     path
         A CSV file with the columns of :data:`OFFICE_COLUMNS`.
+    max_bytes
+        A larger file is a problem and is not read (an import passes its own, smaller cap).
 
     Returns
     -------
@@ -582,7 +590,7 @@ def read_checked(path: str | PathLike[str]) -> tuple[list[str], list[dict[str, s
     problems : list of Problem
         As :func:`validate_file`.
     """
-    checked = _check_file(path)
+    checked = _check_file(path, max_bytes)
     return checked.header, [record.values for record in checked.records], checked.problems
 
 
@@ -597,8 +605,9 @@ def validate_file(path: str | PathLike[str]) -> list[Problem]:
     Returns
     -------
     list of Problem
-        Empty when the file is valid. Unreadable files, invalid UTF-8, broken quoting and rows with the wrong
-        number of fields are problems too.
+        Empty when the file is valid. Unreadable files (also anything but a regular file, and files over
+        :data:`MAX_FILE_BYTES`), invalid UTF-8, broken quoting and rows with the wrong number of fields are
+        problems too.
 
     Examples
     --------

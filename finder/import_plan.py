@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from finder import corrections, hsds
+from finder._files import MAX_INPUT_BYTES
 from finder._values import contact_items, finite_float
 from finder.directory import OFFICE_COLUMNS, read_checked
 from finder.errors import CorrectionError, HsdsError, format_problems
@@ -38,6 +39,9 @@ __all__ = [
 def read_csv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
     """Read a CSV in the column layout of ``offices.csv`` (it must pass ``validate_file``).
 
+    Only a regular file of at most :data:`finder._files.MAX_INPUT_BYTES` is read (the directory itself may
+    grow larger: :data:`finder.directory.MAX_FILE_BYTES`).
+
     Rows of a file without the columns added later lack those keys (an import leaves them unchanged).
 
     Raises
@@ -45,7 +49,7 @@ def read_csv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
     HsdsError
         With the file's problems (``PATH:LINE: FIELD: message``).
     """
-    _, rows, problems = read_checked(path)
+    _, rows, problems = read_checked(path, max_bytes=MAX_INPUT_BYTES)
     if problems:
         msg = f"{path} has {len(problems)} problem(s):\n{format_problems(problems)}"
         raise HsdsError(msg)

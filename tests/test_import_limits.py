@@ -27,7 +27,7 @@ from helpers import REPO, make_offices_csv, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finder import corrections, hsds
+from finder import corrections, hsds, import_plan
 from finder._files import read_regular_file
 from finder.corrections import CorrectionStore, DirectoryEditor
 from finder.corrections.csvio import serialise_rows
@@ -201,6 +201,18 @@ def test_import_refuses_a_file_over_the_cap(tmp_path, directory, capsys, monkeyp
     text = import_problem(capsys, path, directory)
     assert_problem_at(text, path, 1, "file")
     assert f"too large: {path.stat().st_size} bytes" in text
+
+
+def test_an_import_csv_over_the_cap_is_refused_though_the_directory_may_grow_larger(
+    tmp_path, directory, capsys, monkeypatch
+):
+    path = make_offices_csv(tmp_path / "in.csv", [{"id": f"n{i}"} for i in range(20)])
+    monkeypatch.setattr(import_plan, "MAX_INPUT_BYTES", path.stat().st_size - 1)
+    text = import_problem(capsys, path, directory)
+    assert_problem_at(text, path, 1, "file")
+    assert f"too large: {path.stat().st_size} bytes" in text
+    # The same file as a directory (what an import may grow it to) is read under the directory's cap.
+    assert validate_file(path) == []
 
 
 # --- D6 and D12: every malformed input ends with exit 1 and PATH:LINE: FIELD: problem -------------------
