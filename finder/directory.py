@@ -595,7 +595,7 @@ def read_checked(
 
 
 def validate_file(path: str | PathLike[str]) -> list[Problem]:
-    """Check a directory file and list its problems; never raises on bad content.
+    r"""Check a directory file and list its problems; never raises on bad content.
 
     Parameters
     ----------
@@ -611,9 +611,14 @@ def validate_file(path: str | PathLike[str]) -> list[Problem]:
 
     Examples
     --------
-    >>> for problem in validate_file("data/offices.csv"):  # doctest: +SKIP
-    ...     print(problem)
-    data/offices.csv:12: postcode: not a Saxon postcode (0 and 4 digits, 01000-09999): '1067'
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "offices.csv").write_text(",".join(OFFICE_COLUMNS) + "\n" + "x" * 3 + "\n")
+    >>> for problem in validate_file(folder / "offices.csv"):
+    ...     print(problem.line, problem.field, problem.message)
+    2 row has 1 fields, the header has 27
+    >>> validate_file(settings.load().data_dir / "offices.csv")
+    []
     """
     return _check_file(path).problems
 
