@@ -18,37 +18,23 @@ language is when the first result does not (:func:`finder.search.nearest_stated`
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
 from pathlib import Path
 
 import numpy as np
-import shapely
 
 # The repository's own finder, never another installed clone.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from finder import geodata, hours
+from _points import random_points
+
+from finder import hours
 from finder.directory import load_offices
 from finder.distance import geodesic_km
 from finder.search import OfficeIndex, Query, nearest_positions, nearest_stated
 
 SEED = 9
-
-
-def random_points(n: int, seed: int = SEED) -> list[tuple[float, float]]:
-    """``n`` points drawn uniformly from the bounding box of Saxony, kept if inside its outline."""
-    rng = random.Random(seed)
-    outline = geodata.outline()
-    minx, miny, maxx, maxy = outline.bounds
-    shapely.prepare(outline)
-    out: list[tuple[float, float]] = []
-    while len(out) < n:
-        lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-        if shapely.contains_xy(outline, lon, lat):
-            out.append((lat, lon))
-    return out
 
 
 def first_before(index: OfficeIndex, lat: float, lon: float, language: str) -> tuple[float, bool]:
@@ -89,7 +75,7 @@ def main() -> None:
     print(f"  by appointment in words: {sum(hours.by_appointment(t) for t in offices['opening_hours'])}")
 
     index = OfficeIndex.from_offices(offices)
-    points = random_points(args.points)
+    points = random_points(args.points, seed=SEED)
     query = Query(languages=(args.language,), limit=1)
     before, before_states, after, after_states, stated_far = [], 0, [], 0, []
     for lat, lon in points:

@@ -20,7 +20,6 @@ distances (offices sharing one point tie, so ids may legitimately be ordered dif
 
 from __future__ import annotations
 
-import random
 import statistics
 import sys
 import time
@@ -28,12 +27,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import shapely
 
 # The repository's own finder, never another installed clone.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from finder import geodata
+from _points import random_points
+
 from finder.core import Finder
 from finder.distance import geodesic_km
 from finder.search import OfficeIndex, Query, nearest_positions
@@ -49,19 +48,6 @@ EARTH_RADIUS_KM = 6371.0088
 
 #: Top-10 positions (into the office index) and their distances, for one origin.
 Answer = tuple[np.ndarray, np.ndarray]
-
-
-def random_origins(n: int, seed: int = 7) -> list[tuple[float, float]]:
-    rng = random.Random(seed)
-    outline = geodata.outline()
-    minx, miny, maxx, maxy = outline.bounds
-    shapely.prepare(outline)
-    out: list[tuple[float, float]] = []
-    while len(out) < n:
-        lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
-        if shapely.contains_xy(outline, lon, lat):
-            out.append((lat, lon))
-    return out
 
 
 def candidates(index: OfficeIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,7 +111,7 @@ def exact_top(index: OfficeIndex, origin: tuple[float, float], answer: Answer) -
 
 def bench_nearest(finder: Finder) -> None:
     index = finder.index
-    origins = random_origins(N_ORIGINS)
+    origins = random_points(N_ORIGINS, seed=7)
     runs = variants(index)
     times: dict[str, list[float]] = {name: [] for name in runs}
     answers: dict[str, list[Answer]] = {}
