@@ -23,12 +23,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from holidays.countries.germany import Germany  # the one country we need (half the import time)
 from opening_hours import OpeningHours, ParserError, State
 
 from finder.opening_hours import Clause, mentions_hours, read_clause
+from finder.rules import BERLIN
 
 __all__ = [
     "BERLIN",
@@ -42,8 +42,6 @@ __all__ = [
     "to_osm",
 ]
 
-#: The time zone of every office.
-BERLIN = ZoneInfo("Europe/Berlin")
 
 _OSM_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _OSM_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

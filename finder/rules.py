@@ -13,10 +13,12 @@ import datetime as dt
 import math
 import re
 from collections.abc import Collection, Iterable
+from zoneinfo import ZoneInfo
 
 from finder.vocab import ISO_639_1
 
 __all__ = [
+    "BERLIN",
     "MAX_AGE",
     "MAX_LIMIT",
     "MAX_OFFICE_ID_CHARS",
@@ -48,6 +50,8 @@ MAX_OFFICE_ID_CHARS = 100
 MAX_AGE = 120
 MAX_LIMIT = 50
 MAX_RADIUS_KM = 500.0
+#: The time zone of every local time the finder reads or shows (opening hours, ``--at-time``, ``FINDER_NOW``).
+BERLIN = ZoneInfo("Europe/Berlin")
 
 # A slug: lower-case ASCII letters, digits and inner hyphens; it starts with a letter or digit so that it
 # can never be read as a command-line option.
@@ -320,20 +324,18 @@ def parse_date(text: object) -> dt.date | None:
 
 
 def parse_local_minute(text: object) -> dt.datetime | None:
-    """A wall-clock moment written ``YYYY-MM-DDTHH:MM`` (ASCII digits), naive, else None.
-
-    The caller says which time zone it is in (the finder's: Europe/Berlin).
+    """A wall-clock moment written ``YYYY-MM-DDTHH:MM`` (ASCII digits) in :data:`BERLIN`, else None.
 
     Examples
     --------
     >>> parse_local_minute("2026-11-30T09:30")
-    datetime.datetime(2026, 11, 30, 9, 30)
+    datetime.datetime(2026, 11, 30, 9, 30, tzinfo=zoneinfo.ZoneInfo(key='Europe/Berlin'))
     >>> parse_local_minute("2026-11-30T24:00"), parse_local_minute("2026-11-30 09:30"), parse_local_minute(3)
     (None, None, None)
     """
     if not isinstance(text, str) or not _ISO_MINUTE.fullmatch(text.strip()):
         return None
     try:
-        return dt.datetime.fromisoformat(text.strip())
+        return dt.datetime.fromisoformat(text.strip()).replace(tzinfo=BERLIN)
     except ValueError:  # 2026-02-30T10:00, 10:61
         return None

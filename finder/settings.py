@@ -61,11 +61,10 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from finder.client_address import TrustedProxies, parse_trusted_proxies
 from finder.errors import SettingsError
-from finder.rules import parse_local_minute
+from finder.rules import BERLIN, parse_local_minute
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_USER_AGENT = "beratungsfinder-sachsen/0.1 (+https://github.com/beratungsfinder-sachsen)"
@@ -115,7 +114,7 @@ class Settings:
             if self.now.strip() and moment is None:
                 msg = f"FINDER_NOW must be a local time YYYY-MM-DDTHH:MM (Europe/Berlin), not {self.now!r}"
                 raise SettingsError(msg)
-            object.__setattr__(self, "now", moment and moment.replace(tzinfo=ZoneInfo("Europe/Berlin")))
+            object.__setattr__(self, "now", moment)
         if isinstance(self.trusted_proxies, str):
             try:
                 object.__setattr__(self, "trusted_proxies", parse_trusted_proxies(self.trusted_proxies))
@@ -133,7 +132,7 @@ class Settings:
         The one place the clock is read; the app and the command line call it once per page run or command,
         and pass the instant down, so every card and filter agree.
         """
-        return self.now if self.now is not None else dt.datetime.now(ZoneInfo("Europe/Berlin"))
+        return self.now if self.now is not None else dt.datetime.now(BERLIN)
 
     def with_(self, **changes: object) -> Settings:
         """Return a copy with some fields changed (``settings.with_(geocoder="photon")``)."""

@@ -9,10 +9,18 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from finder import rules
-from finder.hours import BERLIN
+from finder import settings as _settings
+
+
+def settings_of(args: argparse.Namespace) -> _settings.Settings:
+    """The settings from the environment, with the command's ``--data-dir`` if it has one and it is given."""
+    settings = _settings.load()
+    data_dir = getattr(args, "data_dir", None)
+    return settings.with_(data_dir=Path(data_dir)) if data_dir else settings
 
 
 def checked(parse: Callable[[str], Any], what: str) -> Callable[[str], Any]:
@@ -43,6 +51,6 @@ radius = checked(
 )
 language = checked(_language_code, "an ISO 639-1 language code (e.g. ar, fa, uk)")
 at_time = checked(
-    lambda t: (m := rules.parse_local_minute(t)) and m.replace(tzinfo=BERLIN),
+    rules.parse_local_minute,
     "a local time YYYY-MM-DDTHH:MM (Europe/Berlin), e.g. 2026-11-30T09:30",
 )
