@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from finder import settings as _settings
 from finder.cli import _args
 from finder.cli._output import EXIT_OK, EXIT_USAGE, fail, print_json
 from finder.core import Finder
@@ -95,9 +94,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         return fail(
             args, "--format needs --output PATH (a .gpkg file, or a folder for geojson/csv).", EXIT_USAGE
         )
-    settings = _settings.load()
-    if args.data_dir:
-        settings = settings.with_(data_dir=Path(args.data_dir))
+    settings = _args.settings_of(args)
     thresholds = tuple(args.thresholds_km) if args.thresholds_km else DEFAULT_THRESHOLDS_KM
     try:
         cov = Coverage(Finder(settings))

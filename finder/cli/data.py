@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from finder import _build_data, rules
 from finder import settings as _settings
+from finder.cli._args import settings_of
 from finder.cli._output import EXIT_OK, EXIT_USAGE, fail
 from finder.corrections import CorrectionStore, DirectoryEditor, current_rows
 from finder.directory import OFFICE_COLUMNS
@@ -46,7 +47,8 @@ def cmd_build_data(args: argparse.Namespace) -> int:
             return fail(args, f"--checked must be a date YYYY-MM-DD, not {args.checked!r}", EXIT_USAGE)
         if not Path(args.offices).is_file():
             return fail(args, f"--offices: {args.offices} is not a file", EXIT_USAGE)
-    data_dir = Path(args.data_dir) if args.data_dir else _settings.load().data_dir
+    settings = settings_of(args)
+    data_dir = settings.data_dir
     counts = _build_data.build_all(data_dir, Path(args.bkg_dir) if args.bkg_dir else None)
     sys.stdout.write(json.dumps(counts) + "\n")
     if args.offices is None:
@@ -57,7 +59,7 @@ def cmd_build_data(args: argparse.Namespace) -> int:
     target = data_dir / "offices.csv"
     if not target.exists():  # a new data folder: start from an empty directory, then import into it
         _build_data.write_csv(target, [], columns=OFFICE_COLUMNS)
-    header, current = current_rows(_settings.load().with_(data_dir=data_dir))
+    header, current = current_rows(settings)
     plan = plan_import(rows, header, current)
     if plan.problems:
         for problem in plan.problems:

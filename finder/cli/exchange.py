@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from finder import corrections, csv_export, gis_export, hsds
-from finder import settings as _settings
+from finder.cli._args import settings_of
 from finder.cli._output import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, fail, print_json
 from finder.errors import HsdsError
 from finder.import_plan import apply_import, load_import, plan_import
@@ -21,14 +21,9 @@ EXPORT_FORMATS = ("hsds", "csv", *gis_export.FORMATS)
 _SHOWN_IDS = 10
 
 
-def _settings_of(args: argparse.Namespace) -> _settings.Settings:
-    settings = _settings.load()
-    return settings.with_(data_dir=Path(args.data_dir)) if args.data_dir else settings
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the directory (with database edits, if that is the target) and print what was written."""
-    settings = _settings_of(args)
+    settings = settings_of(args)
     header, rows = corrections.current_rows(settings)
     output = Path(args.output)
     summary: dict[str, Any] = {"format": args.format, "offices": len(rows)}
@@ -54,7 +49,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         source = load_import(args.path)
     except HsdsError as exc:
         return fail(args, escape_controls(str(exc)), EXIT_NOT_FOUND)
-    settings = _settings_of(args)
+    settings = settings_of(args)
     store = None if args.dry_run else corrections.CorrectionStore(args.db)
     header, current = corrections.current_rows(settings, store)
     plan = plan_import(source.rows, header, current, source.origins)

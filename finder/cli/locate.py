@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from finder import rules
-from finder import settings as _settings
+from finder.cli._args import settings_of
 from finder.cli._output import EXIT_USAGE, fail, print_json
 from finder.errors import LocateError
 from finder.places import Locator, Place
-
-
-def settings_of(args: argparse.Namespace) -> _settings.Settings:
-    """The settings from the environment, with ``--data-dir`` if given."""
-    settings = _settings.load()
-    return settings.with_(data_dir=Path(args.data_dir)) if getattr(args, "data_dir", None) else settings
 
 
 def place_from_text(locator: Any, args: argparse.Namespace, text: str) -> tuple[Place | None, int]:

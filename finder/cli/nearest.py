@@ -16,8 +16,9 @@ from typing import Any
 
 from finder import hours
 from finder.cli import _args
+from finder.cli._args import settings_of
 from finder.cli._output import print_json
-from finder.cli.locate import place_from_text, settings_of
+from finder.cli.locate import place_from_text
 from finder.core import Finder
 from finder.vocab import KINDS, OPEN_FILTERS, TOPICS
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from finder import corrections, freshness
 from finder import settings as _settings
+from finder.cli._args import settings_of
 from finder.cli._output import EXIT_OK, EXIT_USAGE, fail, print_json
 from finder.csv_export import safe_frame
 from finder.directory import load_offices
@@ -23,9 +24,7 @@ REPORT_FORMATS = ("text", "csv", "json")
 
 def _offices(args: argparse.Namespace) -> pd.DataFrame:
     """The directory to report on, with maintainers' confirmations unless ``--no-db``."""
-    settings = _settings.load()
-    if args.data_dir:
-        settings = settings.with_(data_dir=Path(args.data_dir))
+    settings = settings_of(args)
     if args.no_db:
         return load_offices(Path(settings.data_dir) / "offices.csv")
     store = corrections.open_existing_store(args.db)

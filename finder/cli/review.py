@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from finder import settings as _settings
+from finder.cli._args import settings_of
 from finder.cli._output import EXIT_NOT_FOUND, EXIT_OK, fail, print_json
 from finder.corrections import (
     KIND_COLUMNS,
@@ -37,8 +37,7 @@ _AS_PROPOSED_KINDS = ("phone", "hours", "languages")
 
 def _open(args: argparse.Namespace) -> tuple[CorrectionStore, DirectoryEditor]:
     store = CorrectionStore(args.db or None)
-    data_dir = Path(args.data_dir) if args.data_dir else _settings.load().data_dir
-    return store, DirectoryEditor(store, data_dir / "offices.csv")
+    return store, DirectoryEditor(store, settings_of(args).data_dir / "offices.csv")
 
 
 def _parse_sets(values: Sequence[str] | None) -> dict[str, str]:
