@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import io
-import ipaddress
 import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pandas as pd
 
 from finder import hours, rules, settings, vocab
+from finder._field_parsers import (
+    email_message,
+    parse_contact,
+    parse_date,
+    parse_number,
+    parse_urls,
+    phone_message,
+    show,
+    split_list,
+)
 from finder._files import MAX_INPUT_BYTES, read_regular_file, wide_encoding
 from finder.errors import DirectoryError
 
@@ -82,18 +89,6 @@ SOURCE_URL_SEPARATOR = " | "
 # ASCII digits only: ``\d`` would accept Arabic-Indic and other digits.
 _POSTCODE_SAXONY = re.compile(r"0[1-9][0-9]{3}")
 _POSTCODE_GERMANY = re.compile(r"[0-9]{5}")
-_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
-_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-# A host label: letters (any script, for IDN) and digits, inner hyphens; no underscores.
-_HOST_LABEL = re.compile(r"(?!-)(?:[^\W_]|-){1,63}(?<!-)")
-_TLD = re.compile(r"[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59}")
-# The en dash is a real separator in compiled phone numbers.
-_PHONE = re.compile(r"\+?[0-9 ()/.\-–]+")
-_MULTI_SEPARATOR = re.compile(r"[;,]")
-# Characters RFC 3986 never allows unencoded (non-ASCII is fine: browsers accept IRIs).
-_URL_UNSAFE = re.compile(r'[<>"{}\\^`]')
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>")
 # A CR that does not end a line (CRLF inside a quoted field of a CRLF file is a line break, and fine).
 _LONE_CR = re.compile(r"\r(?!\n)")
@@ -142,14 +137,6 @@ class _Checked:
     problems: list[Problem] = field(default_factory=list)
     records: list[_Record] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
-
-
-def _show(value: str, limit: int = 60) -> str:
-    """Quote a value for a message: undecodable bytes and control characters escaped, shortened."""
-    clean = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    if len(clean) > limit:
-        clean = clean[: limit - 1] + "…"
-    return repr(clean)
 
 
 def _safe(text: str) -> str:
@@ -255,7 +242,7 @@ def _check_file(path: str | PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> _
         if office_id:
             if office_id in seen_ids:
                 first = seen_ids[office_id]
-                problem(start, "id", f"duplicate id {_show(office_id)} (first used on line {first})")
+                problem(start, "id", f"duplicate id {show(office_id)} (first used on line {first})")
             else:
                 seen_ids[office_id] = start
         out.records.append(record)
@@ -294,111 +281,6 @@ def complete_header(header: list[str]) -> list[str]:
     return out
 
 
-# --------------------------------------------------------------------------------------------------
-# Field parsers: each returns the parsed value and a list of messages (empty = fine).
-
-
-def _split_list(value: str) -> tuple[list[str], list[str]]:
-    """``a;b`` -> ``["a", "b"]``; blank -> ``[]``."""
-    if not value.strip():
-        return [], []
-    items = [item.strip() for item in value.split(";")]
-    if "" in items:
-        return [item for item in items if item], [f"empty entry in the ;-separated list {_show(value)}"]
-    return items, []
-
-
-def _valid_host(host: str) -> bool:
-    labels = host.split(".")
-    return (
-        len(labels) >= 2
-        and all(_HOST_LABEL.fullmatch(label) for label in labels)
-        and _TLD.fullmatch(labels[-1]) is not None
-    )
-
-
-def _is_ip(host: str) -> bool:
-    # Some stored source pages live on a bare IPv4 address (an old city web server).
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _url_message(url: str) -> str | None:
-    if not url:
-        return "empty URL"
-    if any(ch.isspace() for ch in url):
-        return f"URL contains whitespace: {_show(url)}"
-    if "|" in url:
-        return f"URL contains | (separate several URLs with ' | ', spaces included): {_show(url)}"
-    if _URL_UNSAFE.search(url):
-        return f"URL contains characters that must be percent-encoded: {_show(url)}"
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        _ = parts.port  # raises ValueError on a malformed port
-    except ValueError:
-        return f"not a valid URL: {_show(url)}"
-    if parts.scheme not in ("http", "https"):
-        if "://" not in url and _valid_host(url.split("/", 1)[0]):
-            return f"URL lacks http:// or https://: {_show(url)}"
-        return f"not an http(s) URL: {_show(url)}"
-    if parts.username is not None or parts.password is not None:
-        return f"URL contains user info before the host: {_show(url)}"
-    if not _valid_host(host) and not _is_ip(host):
-        return f"URL has no valid host name: {_show(url)}"
-    return None
-
-
-def _parse_urls(value: str, separator: str | None) -> tuple[list[str], list[str]]:
-    urls = value.split(separator) if separator else [value]
-    messages = [msg for url in urls if (msg := _url_message(url)) is not None]
-    return urls, messages
-
-
-def _email_message(address: str) -> str | None:
-    local, at, domain = address.partition("@")
-    if not at or not _EMAIL_LOCAL.fullmatch(local) or not _valid_host(domain):
-        return f"not a valid e-mail address: {_show(address)}"
-    return None
-
-
-def _parse_contact(value: str, check: Callable[[str], str | None]) -> list[str]:
-    """Check ``;``/``,``-separated e-mail addresses or phone numbers."""
-    parts = [part.strip() for part in _MULTI_SEPARATOR.split(value)]
-    if "" in parts:
-        return [f"empty entry in {_show(value)} (separate several with ; or ,)"]
-    return [msg for part in parts if (msg := check(part)) is not None]
-
-
-def _phone_message(number: str) -> str | None:
-    digits = sum(ch in "0123456789" for ch in number)
-    if not _PHONE.fullmatch(number) or digits < 5:
-        return f"not a phone number (digits, spaces, + ( ) / - only): {_show(number)}"
-    return None
-
-
-def _parse_date(value: str, *, full: bool) -> tuple[int | None, list[str]]:
-    """Check ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (only the last when ``full``); return the year."""
-    wanted = "YYYY-MM-DD" if full else "YYYY, YYYY-MM or YYYY-MM-DD"
-    if (_FULL_DATE if full else _DATE).fullmatch(value) is None:
-        return None, [f"not a date ({wanted}): {_show(value)}"]
-    year, month, day = [*(int(part) for part in value.split("-")), 1, 1][:3]
-    try:
-        dt.date(year, month, day)
-    except ValueError:
-        return None, [f"not a valid date: {_show(value)}"]
-    return year, []
-
-
-def _parse_number(value: str) -> tuple[float, list[str]]:
-    if not _NUMBER.fullmatch(value):
-        return math.nan, [f"not a decimal number: {_show(value)}"]
-    return float(value), []
-
-
 #: Leading characters a column may start with although spreadsheets read them as the start of a formula
 #: (:func:`finder.rules.starts_like_formula`). A phone number may start with ``+`` (``+49 351 …``) and a
 #: coordinate with ``-``: their own rules leave only digits and separators after it, which cannot call a
@@ -411,18 +293,18 @@ FORMULA_START_ALLOWED: dict[str, str] = {"phone": "+", "lat": "-", "lon": "-"}
 def _generic_messages(value: str) -> list[str]:
     messages = []
     if _UNDECODABLE.search(value):
-        messages.append(f"contains bytes that are not UTF-8: {_show(value)}")
+        messages.append(f"contains bytes that are not UTF-8: {show(value)}")
     if rules.has_controls(value, multiline=True):
-        messages.append(f"contains control characters: {_show(value)}")
+        messages.append(f"contains control characters: {show(value)}")
     elif _LONE_CR.search(value):
         # A spreadsheet starts a new row at a CR (CSV writers leave it unquoted), and a terminal hides text.
-        messages.append(f"contains a carriage return (CR) without a line feed after it: {_show(value)}")
+        messages.append(f"contains a carriage return (CR) without a line feed after it: {show(value)}")
     if rules.has_bidi_controls(value):
         messages.append(
-            f"contains bidi controls (U+202A-U+202E, U+2066-U+2069) that reorder text: {_show(value)}"
+            f"contains bidi controls (U+202A-U+202E, U+2066-U+2069) that reorder text: {show(value)}"
         )
     if _HTML_TAG.search(value):
-        messages.append(f"contains HTML markup: {_show(value)}")
+        messages.append(f"contains HTML markup: {show(value)}")
     return messages
 
 
@@ -436,7 +318,7 @@ def _check_record(record: _Record) -> list[tuple[str, str]]:
             problems.append(
                 (
                     column,
-                    f"starts like a spreadsheet formula (= + - @, tab or CR at the start): {_show(value)}",
+                    f"starts like a spreadsheet formula (= + - @, tab or CR at the start): {show(value)}",
                 )
             )
     return problems
@@ -460,69 +342,69 @@ def _check_fields(record: _Record) -> Iterable[tuple[str, str]]:
             rule = (
                 f"a-z, 0-9 and -, starting with a letter or digit, at most {rules.MAX_OFFICE_ID_CHARS} long"
             )
-            yield "id", f"not a slug ({rule}): {_show(office_id)}"
+            yield "id", f"not a slug ({rule}): {show(office_id)}"
     if get("name") == "":
         yield "name", "empty (every office needs a name)"
     if (kind := get("kind")) is not None and kind not in vocab.KINDS:
-        yield "kind", f"unknown kind {_show(kind)} (one of {', '.join(vocab.KINDS)})"
+        yield "kind", f"unknown kind {show(kind)} (one of {', '.join(vocab.KINDS)})"
     district = get("district")
     if district is not None and district not in vocab.DISTRICTS and district != vocab.STATEWIDE:
-        yield "district", f"unknown district {_show(district)} (one of the 13 districts or {vocab.STATEWIDE})"
+        yield "district", f"unknown district {show(district)} (one of the 13 districts or {vocab.STATEWIDE})"
     if (topics := get("topics")) is not None:
-        items, messages = _split_list(topics)
+        items, messages = split_list(topics)
         parsed["topics_list"] = items
         for message in messages:
             yield "topics", message
         for item in items:
             if item not in vocab.TOPICS:
-                yield "topics", f"unknown topic {_show(item)} (one of {', '.join(vocab.TOPICS)})"
+                yield "topics", f"unknown topic {show(item)} (one of {', '.join(vocab.TOPICS)})"
     if (group := get("target_group")) is not None and group not in vocab.TARGET_GROUPS:
-        yield "target_group", f"unknown target group {_show(group)} (one of {', '.join(vocab.TARGET_GROUPS)})"
+        yield "target_group", f"unknown target group {show(group)} (one of {', '.join(vocab.TARGET_GROUPS)})"
     if postcode := get("postcode"):
         # A Saxon office has a Saxon postcode (01xxx-09xxx); statewide services may sit elsewhere.
         if district == vocab.STATEWIDE:
             if not _POSTCODE_GERMANY.fullmatch(postcode):
-                yield "postcode", f"not a German postcode (5 digits): {_show(postcode)}"
+                yield "postcode", f"not a German postcode (5 digits): {show(postcode)}"
         elif not _POSTCODE_SAXONY.fullmatch(postcode):
-            yield "postcode", f"not a Saxon postcode (0 and 4 digits, 01000-09999): {_show(postcode)}"
+            yield "postcode", f"not a Saxon postcode (0 and 4 digits, 01000-09999): {show(postcode)}"
     if email := get("email"):
-        for message in _parse_contact(email, _email_message):
+        for message in parse_contact(email, email_message):
             yield "email", message
     if phone := get("phone"):
-        for message in _parse_contact(phone, _phone_message):
+        for message in parse_contact(phone, phone_message):
             yield "phone", message
     if website := get("website"):
-        for message in _parse_urls(website, None)[1]:
+        for message in parse_urls(website, None)[1]:
             yield "website", message
     if (source_url := get("source_url")) is not None:
         if not source_url:
             yield "source_url", "empty (every row needs the page its facts came from)"
             parsed["source_urls"] = []
         else:
-            urls, messages = _parse_urls(source_url, SOURCE_URL_SEPARATOR)
+            urls, messages = parse_urls(source_url, SOURCE_URL_SEPARATOR)
             parsed["source_urls"] = urls
             for message in messages:
                 yield "source_url", message
     if (languages := get("languages")) is not None:
-        items, messages = _split_list(languages)
+        items, messages = split_list(languages)
         parsed["languages_list"] = items
         for message in messages:
             yield "languages", message
         for item in items:
             if item not in vocab.ISO_639_1:
-                yield "languages", f"not an ISO 639-1 language code (like de, en, ar): {_show(item)}"
+                yield "languages", f"not an ISO 639-1 language code (like de, en, ar): {show(item)}"
     for column, allowed in (("interpreting", vocab.INTERPRETING), ("status", vocab.STATUSES)):
         if (value := get(column)) and value not in allowed:
-            yield column, f"unknown value {_show(value)} (one of {', '.join(allowed)}, or blank)"
+            yield column, f"unknown value {show(value)} (one of {', '.join(allowed)}, or blank)"
     if (osm := get("opening_hours_osm")) and (message := hours.check_osm(osm)) is not None:
-        yield "opening_hours_osm", f"{message}: {_show(osm)}"
+        yield "opening_hours_osm", f"{message}: {show(osm)}"
     if source_date := get("source_date"):
-        year, messages = _parse_date(source_date, full=False)
+        year, messages = parse_date(source_date, full=False)
         parsed["source_year"] = year
         for message in messages:
             yield "source_date", message
     if last_checked := get("last_checked"):
-        for message in _parse_date(last_checked, full=True)[1]:
+        for message in parse_date(last_checked, full=True)[1]:
             yield "last_checked", message
     yield from _check_location(values, parsed)
 
@@ -533,7 +415,7 @@ def _check_location(values: dict[str, str], parsed: dict[str, object]) -> Iterab
     for column, text in (("lat", lat_text), ("lon", lon_text)):
         coords[column] = math.nan
         if text:
-            coords[column], messages = _parse_number(text)
+            coords[column], messages = parse_number(text)
             for message in messages:
                 yield column, message
     parsed["lat"], parsed["lon"] = coords["lat"], coords["lon"]
@@ -553,7 +435,7 @@ def _check_location(values: dict[str, str], parsed: dict[str, object]) -> Iterab
         return
     if precision and precision not in GEOCODE_PRECISIONS:
         known = ", ".join(GEOCODE_PRECISIONS)
-        yield "geocode_precision", f"unknown precision {_show(precision)} (one of {known})"
+        yield "geocode_precision", f"unknown precision {show(precision)} (one of {known})"
     elif lat_text is not None:
         if lat_text and not precision:
             yield "geocode_precision", "blank, but the row has lat/lon"
