@@ -18,7 +18,6 @@ import html
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,32 +29,23 @@ import pandas as pd
 import shapely
 
 from finder import i18n
+from finder._map_html import (
+    Location,
+    Office,
+    _esc,
+    _fill,
+    _legend_html,
+    _origin_symbol,
+    _popup_html,
+    _swatch,
+    _tooltip_html,
+)
 from finder._map_templates import CLUSTER_ICON_JS, Attribution, FitBounds, HtmlControl, MapStyle, OpenPopup
-from finder._values import contact_items
 from finder._values import finite_float as _float
-from finder._values import tel_href as _tel_href
 from finder._values import text as _text
 from finder.assets import asset_urls as _default_asset_urls
 from finder.distance import geodesic_km
 from finder.vocab import KINDS
-
-#: Marker colour per office kind. Paul Tol's "muted" qualitative scheme (designed to stay distinguishable
-#: with colour-vision deficiencies) plus two greys: mid grey for the immigration authority (not a
-#: counselling service) and light grey for "other". With eleven kinds colour cannot be the only cue, so
-#: the kind is also named in every popup and in the legend.
-KIND_COLOURS: dict[str, str] = {
-    "KAIB": "#332288",  # indigo
-    "ABH": "#777777",  # mid grey
-    "MBE": "#44AA99",  # teal
-    "JMD": "#DDCC77",  # sand
-    "FSA": "#CC6677",  # rose
-    "RECHT": "#882255",  # wine
-    "IQ": "#117733",  # green
-    "ADB": "#AA4499",  # purple
-    "PSZ": "#88CCEE",  # cyan
-    "RUECK": "#999933",  # olive
-    "OTHER": "#BBBBBB",  # light grey
-}
 
 #: ``geocode_precision`` values whose position is only approximate (a postcode, town or district point).
 APPROXIMATE_PRECISIONS: frozenset[str] = frozenset({"postcode", "place", "district"})
@@ -100,27 +90,9 @@ _REQUIRED_COLUMNS = ("id", "name", "kind", "lat", "lon")
 # --------------------------------------------------------------------------------------------------
 
 
-def _esc(value: object) -> str:
-    """Escape text for HTML that folium later puts inside a JavaScript template literal.
-
-    ``html.escape`` handles the HTML side. folium's ``Popup`` and ``Tooltip`` embed their HTML in
-    backtick strings, where a backtick, a backslash or ``${`` would end the string or run code, so those
-    three characters become numeric character references, which display the same.
-    """
-    text = html.escape(_text(value), quote=True)
-    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
-
-
 def _plain_text(markup: str) -> str:
     """Drop HTML tags and decode entities: an attribution pasted as Leaflet HTML becomes plain text."""
     return html.unescape(re.sub(r"<[^>]*>", "", markup))
-
-
-def _fill_in(template: str, **values: str) -> str:
-    """Fill ``{name}`` placeholders without ``str.format`` (a broken translation must not raise)."""
-    for key, value in values.items():
-        template = template.replace("{" + key + "}", value)
-    return template
 
 
 def _coordinates(offices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -220,43 +192,7 @@ def offices_at(offices: pd.DataFrame, lat: object, lng: object, *, tolerance_m: 
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Office:
-    id: str
-    name: str
-    kind: str
-    street: str
-    postcode: str
-    city: str
-    phone: str
-    approximate: bool
-    distance_km: float | None
-    lat: float
-    lon: float
-
-
-@dataclass
-class _Location:
-    lat: float
-    lon: float
-    offices: list[_Office] = field(default_factory=list)
-
-    @property
-    def ids(self) -> list[str]:
-        return [o.id for o in self.offices]
-
-    @property
-    def kinds(self) -> list[str]:
-        """Distinct kinds in vocabulary order (unknown kinds last)."""
-        present = {o.kind for o in self.offices}
-        return [k for k in KINDS if k in present] + sorted(present - set(KINDS))
-
-    @property
-    def approximate(self) -> bool:
-        return all(o.approximate for o in self.offices)
-
-
-def _locations(offices: pd.DataFrame) -> list[_Location]:
+def _locations(offices: pd.DataFrame) -> list[Location]:
     """Group offices with coordinates by (rounded) position, keeping the frame's order."""
     missing = [c for c in _REQUIRED_COLUMNS if c not in offices.columns]
     if missing:
@@ -264,12 +200,12 @@ def _locations(offices: pd.DataFrame) -> list[_Location]:
         raise ValueError(msg)
     lats, lons = _coordinates(offices)
     has_distance = "distance_km" in offices.columns
-    groups: dict[tuple[float, float], _Location] = {}
+    groups: dict[tuple[float, float], Location] = {}
     for i, row in enumerate(offices.to_dict("records")):
         lat, lon = lats[i], lons[i]
         if math.isnan(lat) or math.isnan(lon):
             continue  # online or statewide services without a place
-        office = _Office(
+        office = Office(
             id=_text(row.get("id")),
             name=_text(row.get("name")),
             kind=_text(row.get("kind")) or "OTHER",
@@ -285,7 +221,7 @@ def _locations(offices: pd.DataFrame) -> list[_Location]:
         key = _group_key(lat, lon)
         if key not in groups:
             # The marker sits on the first office's exact position, so a click on it reports that position.
-            groups[key] = _Location(lat=float(lat), lon=float(lon))
+            groups[key] = Location(lat=float(lat), lon=float(lon))
         groups[key].offices.append(office)
     return list(groups.values())
 
@@ -349,124 +285,6 @@ def _districts_geojson(districts: gpd.GeoDataFrame) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-# --------------------------------------------------------------------------------------------------
-# HTML pieces
-# --------------------------------------------------------------------------------------------------
-
-
-def _fill(kinds: list[str]) -> str:
-    """CSS background: the kind's colour, or equal pie slices for several kinds."""
-    colours = [KIND_COLOURS.get(k, KIND_COLOURS["OTHER"]) for k in kinds] or [KIND_COLOURS["OTHER"]]
-    if len(colours) == 1:
-        return colours[0]
-    step = 360 / len(colours)
-    stops = ", ".join(f"{c} {i * step:.0f}deg {(i + 1) * step:.0f}deg" for i, c in enumerate(colours))
-    return f"conic-gradient({stops})"
-
-
-def _swatch(fill: str, *, approximate: bool = False, size: int = 18, text: str = "") -> str:
-    """Return the round marker symbol; approximate positions are hollow with a dashed outline.
-
-    The shared look is in the ``fm-dot`` CSS class (see :class:`finder._map_templates.MapStyle`); only
-    size and fill are inline.
-    """
-    if approximate:
-        return (
-            f'<span aria-hidden="true" class="fm-dot fm-approx" style="width:{size}px;height:{size}px;'
-            f'background:radial-gradient(circle,#fff 0 36%,transparent 38%),{fill}">{text}</span>'
-        )
-    return (
-        f'<span aria-hidden="true" class="fm-dot" style="width:{size}px;height:{size}px;background:{fill}">'
-        f"{text}</span>"
-    )
-
-
-def _origin_symbol(size: int = 26) -> str:
-    """Return the 'you are here' symbol: a black ring with a centre dot, open so markers below show."""
-    return (
-        f'<span aria-hidden="true" class="fm-origin" style="width:{size}px;height:{size}px">'
-        f"<span></span></span>"
-    )
-
-
-def _format_km(km: float, labels: Mapping[str, str]) -> str:
-    number = f"{km:.1f}" if km < 100 else f"{km:.0f}"
-    return number.replace(".", labels.get("decimal_separator", "."))
-
-
-def _office_html(office: _Office, labels: Mapping[str, str]) -> str:
-    """Return the essentials of one office as HTML, every data value escaped."""
-    colour = KIND_COLOURS.get(office.kind, KIND_COLOURS["OTHER"])
-    parts = [
-        f'<div class="finder-office" data-office-id="{_esc(office.id)}">',
-        f"<strong><bdi>{_esc(office.name)}</bdi></strong>",
-        f"<div>{_swatch(colour, size=10)} {_esc(labels.get(office.kind, office.kind))}</div>",
-    ]
-    place = " ".join(p for p in (office.postcode, office.city) if p)
-    # <bdi>: German names and addresses keep their own direction inside a right-to-left popup.
-    address = "<br>".join(f"<bdi>{_esc(p)}</bdi>" for p in (office.street, place) if p)
-    if address:
-        parts.append(f"<div>{address}</div>")
-    phones = contact_items(office.phone)
-    links = []
-    for phone in phones:
-        href = _tel_href(phone)
-        text = f'<span dir="ltr">{_esc(phone)}</span>'  # digits would be reordered in right-to-left text
-        links.append(f'<a href="{_esc(href)}">{text}</a>' if href else text)
-    if links:
-        parts.append(f"<div>{'<br>'.join(links)}</div>")
-    if office.distance_km is not None:
-        distance = _fill_in(labels["distance"], km=_format_km(office.distance_km, labels))
-        parts.append(f"<div>{_esc(distance)}</div>")
-    if office.approximate:
-        parts.append(f"<div><em>{_esc(labels['approximate'])}</em></div>")
-    parts.append("</div>")
-    return "".join(parts)
-
-
-def _popup_html(location: _Location, labels: Mapping[str, str], direction: str) -> str:
-    ids = _esc(" ".join(location.ids))
-    opening = f'<div class="finder-popup" dir="{direction}" data-office-ids="{ids}">'
-    if len(location.offices) == 1:
-        return opening + _office_html(location.offices[0], labels) + "</div>"
-    title = _fill_in(labels["n_offices"], n=str(len(location.offices)))
-    blocks = '<hr style="margin:6px 0">'.join(_office_html(o, labels) for o in location.offices)
-    return (
-        f"{opening}<strong>{_esc(title)}</strong>"
-        f'<div style="max-height:16em;overflow-y:auto;margin-top:4px">{blocks}</div></div>'
-    )
-
-
-def _tooltip_html(location: _Location, labels: Mapping[str, str], direction: str) -> str:
-    if len(location.offices) == 1:
-        return f'<span dir="{direction}"><bdi>{_esc(location.offices[0].name)}</bdi></span>'
-    text = _fill_in(labels["n_offices"], n=str(len(location.offices)))
-    return f'<span dir="{direction}">{_esc(text)}</span>'
-
-
-def _legend_html(
-    locations: list[_Location], labels: Mapping[str, str], direction: str, origin_text: str | None
-) -> str:
-    kinds_present = {o.kind for loc in locations for o in loc.offices}
-    kinds = [k for k in KINDS if k in kinds_present] + sorted(kinds_present - set(KINDS))
-    rows = [(_swatch(KIND_COLOURS.get(k, KIND_COLOURS["OTHER"]), size=14), labels.get(k, k)) for k in kinds]
-    if any(o.approximate for loc in locations for o in loc.offices):
-        rows.append((_swatch("#888", approximate=True, size=14), labels["approximate_legend"]))
-    several = [loc for loc in locations if len(loc.offices) > 1]
-    if several:
-        rows.append((_swatch(_fill(several[0].kinds), size=18, text="2"), labels["several"]))
-    if origin_text is not None:
-        rows.append((_origin_symbol(18), origin_text))
-    item = '<li style="display:flex;align-items:center;gap:6px;margin:2px 0">{}<bdi>{}</bdi></li>'
-    items = "".join(item.format(symbol, _esc(text)) for symbol, text in rows)
-    return (
-        f'<details open dir="{direction}" style="background:rgba(255,255,255,.92);padding:4px 8px;'
-        f'border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.4);font:12px/1.3 sans-serif;max-width:16em">'
-        f'<summary style="cursor:pointer;font-weight:bold">{_esc(labels["legend"])}</summary>'
-        f'<ul style="list-style:none;margin:4px 0 0;padding:0">{items}</ul></details>'
-    )
-
-
 def _asset_links(asset_urls: Mapping[str, str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     missing = [name for name in REQUIRED_ASSETS if not asset_urls.get(name)]
     if missing:
@@ -483,7 +301,7 @@ def _asset_links(asset_urls: Mapping[str, str]) -> tuple[list[tuple[str, str]], 
 
 
 def _fit_bounds(
-    locations: list[_Location],
+    locations: list[Location],
     origin: tuple[float, float] | None,
     extra: list[tuple[float, float]],
     fit_nearest: int,

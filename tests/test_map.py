@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from finder import assets
+from finder._map_html import KIND_COLOURS
 from finder.map import (
     DEFAULT_LABELS,
-    KIND_COLOURS,
     SAXONY_BOUNDS,
     _esc,
     build_map,
