@@ -72,14 +72,16 @@ class Finder:
     # -- what is near ------------------------------------------------------------------------
     def nearest(self, place: Place, **filters: Any) -> pd.DataFrame:
         """Nearest matching offices to ``place``; ``filters`` are :class:`finder.search.Query` fields."""
-        return search.nearest(self.index, place.lat, place.lon, search.Query(**filters))
+        return search.nearest(self.index, place.lat, place.lon, search.Query(**filters), place.precision)
 
     def nearest_stated(self, place: Place, **filters: Any) -> pd.DataFrame:
         """The nearest office stating every requested language when no listed one does (0 or 1 row).
 
         ``filters`` as for :meth:`nearest`; see :func:`finder.search.nearest_stated`.
         """
-        return search.nearest_stated(self.index, place.lat, place.lon, search.Query(**filters))
+        return search.nearest_stated(
+            self.index, place.lat, place.lon, search.Query(**filters), place.precision
+        )
 
     def online_in_language(self, **filters: Any) -> pd.DataFrame:
         """Statewide and online services that state a requested language (empty without one)."""

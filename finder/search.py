@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from finder import hours
-from finder.distance import geodesic_km
+from finder.distance import distance_uncertainty_km, geodesic_km, same_place
 from finder.vocab import KIND_AGE_RANGE, OPEN_FILTERS, STATEWIDE
 
 #: Age bands that a target group restricts an office to (otherwise the kind's band applies).
@@ -237,19 +237,33 @@ def _language_match(stated: np.ndarray, positions: np.ndarray, query: Query) -> 
     return [STATED if stated[p] else NOT_STATED for p in positions]
 
 
-def nearest(index: OfficeIndex, lat: float, lon: float, query: Query) -> pd.DataFrame:
+def _with_distance(table: pd.DataFrame, dist: np.ndarray, origin_precision: str | None) -> pd.DataFrame:
+    """Add ``distance_km``, ``distance_precision_km`` and ``same_place`` (see :mod:`finder.distance`)."""
+    uncertainty = distance_uncertainty_km(origin_precision, table["geocode_precision"].tolist())
+    table["distance_km"] = np.round(dist, 2)
+    table["distance_precision_km"] = uncertainty
+    table["same_place"] = same_place(dist, uncertainty)
+    return table
+
+
+def nearest(
+    index: OfficeIndex, lat: float, lon: float, query: Query, origin_precision: str | None = "point"
+) -> pd.DataFrame:
     """The nearest matching offices as a table.
+
+    ``origin_precision`` is how exact ``lat, lon`` are (``Place.precision``: ``point``, ``postcode``, …).
 
     Returns
     -------
     pandas.DataFrame
-        The directory's columns plus ``distance_km``, ``language_match`` (``stated`` | ``not_stated``;
+        The directory's columns plus ``distance_km``, ``distance_precision_km`` (how far off the distance may
+        be: the two positions' uncertainties added), ``same_place`` (the distance is below that, so it is
+        not a real distance), ``language_match`` (``stated`` | ``not_stated``;
         None without a language filter) and ``language_stated`` (the office states any language).
     """
     positions, dist = nearest_positions(index, lat, lon, query)
     _, stated = index.filter_masks(query)
-    table = index.offices.iloc[positions].copy()
-    table["distance_km"] = np.round(dist, 2)
+    table = _with_distance(index.offices.iloc[positions].copy(), dist, origin_precision)
     table["language_match"] = _language_match(stated, positions, query)
     table["language_stated"] = [bool(index.language_sets[p]) for p in positions]
     return table.reset_index(drop=True)
@@ -260,7 +274,9 @@ def _states_all(index: OfficeIndex, languages: tuple[str, ...]) -> np.ndarray:
     return np.fromiter((wanted <= s for s in index.language_sets), bool, len(index.ids))
 
 
-def nearest_stated(index: OfficeIndex, lat: float, lon: float, query: Query) -> pd.DataFrame:
+def nearest_stated(
+    index: OfficeIndex, lat: float, lon: float, query: Query, origin_precision: str | None = "point"
+) -> pd.DataFrame:
     """The nearest office that states every requested language, when none of the listed ones does.
 
     The listed ones are :func:`nearest` for ``query``. The office is looked for with the same filters but
@@ -272,7 +288,9 @@ def nearest_stated(index: OfficeIndex, lat: float, lon: float, query: Query) -> 
         One row (as :func:`nearest`, ``language_match`` ``stated``), or none: without a language filter,
         when a listed office states every requested language, or when no office does.
     """
-    empty = index.offices.iloc[0:0].assign(distance_km=[], language_match=[], language_stated=[])
+    empty = index.offices.iloc[0:0].assign(
+        distance_km=[], distance_precision_km=[], same_place=[], language_match=[], language_stated=[]
+    )
     if not query.languages:
         return empty
     every = _states_all(index, query.languages)
@@ -285,8 +303,7 @@ def nearest_stated(index: OfficeIndex, lat: float, lon: float, query: Query) -> 
         return empty
     dist = geodesic_km(lat, lon, index.lat[candidates], index.lon[candidates])
     best = np.lexsort((index.ids[candidates].astype(str), dist))[:1]
-    table = index.offices.iloc[candidates[best]].copy()
-    table["distance_km"] = np.round(dist[best], 2)
+    table = _with_distance(index.offices.iloc[candidates[best]].copy(), dist[best], origin_precision)
     table["language_match"] = STATED
     table["language_stated"] = True
     return table.reset_index(drop=True)

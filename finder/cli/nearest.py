@@ -25,7 +25,8 @@ from finder.vocab import KINDS, OPEN_FILTERS, TOPICS
 #: Fields of each office in ``finder nearest --json`` (the command-line contract). ``opening_hours`` is the
 #: structured (OpenStreetMap) value, ``opening_hours_text`` the text as published.
 RESULT_FIELDS = (
-    "id", "name", "kind", "provider", "district", "distance_km", "lat", "lon", "precision", "languages",
+    "id", "name", "kind", "provider", "district", "distance_km", "same_place", "distance_precision_km",
+    "lat", "lon", "precision", "languages",
     "language_stated", "topics", "street", "postcode", "city", "phone", "email", "website",
     "language_match", "interpreting", "status", "opening_hours", "opening_hours_text", "open_state",
     "next_change",
@@ -68,7 +69,10 @@ def office_json(row: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
             value = [v for v in str(row.get(key, "")).split(";") if v]
         elif key == "language_stated":
             value = bool(str(row.get("languages", "")))
-        elif key in ("lat", "lon", "distance_km"):
+        elif key == "same_place":
+            raw = row.get(key)
+            value = None if raw is None or (isinstance(raw, float) and math.isnan(raw)) else bool(raw)
+        elif key in ("lat", "lon", "distance_km", "distance_precision_km"):
             raw = row.get(key)
             value = None if raw in (None, "") or math.isnan(float(raw)) else round(float(raw), 6)
         else:
