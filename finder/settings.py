@@ -31,6 +31,11 @@ tile_url
     from our own vector data). ``FINDER_TILE_URL``.
 tile_attribution
     Attribution shown with ``tile_url``. ``FINDER_TILE_ATTRIBUTION``.
+tile_providers
+    Tile servers a person may switch on for a detailed background (off until they do; see
+    :mod:`finder.tiles`): comma-separated built-in keys (``basemap.de``, ``osm``) or a JSON list of
+    ``{key, name, url, attribution, max_zoom}``; empty = no tile option. ``FINDER_TILE_PROVIDERS``;
+    default ``basemap.de,osm``.
 stale_after_days
     Entries whose last check or source is older than this are marked as possibly outdated.
     ``FINDER_STALE_AFTER_DAYS``; default 730 (two years).
@@ -65,6 +70,7 @@ from pathlib import Path
 from finder.client_address import TrustedProxies, parse_trusted_proxies
 from finder.errors import SettingsError
 from finder.rules import BERLIN, parse_local_minute
+from finder.tiles import DEFAULT_PROVIDERS, TileProvider, parse_tile_providers
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_USER_AGENT = "beratungsfinder-sachsen/0.1 (+https://github.com/beratungsfinder-sachsen)"
@@ -91,6 +97,10 @@ class Settings:
     geocoder_min_delay: float = field(default_factory=lambda: float(_env("geocoder_min_delay", "1")))
     tile_url: str = field(default_factory=lambda: _env("tile_url", ""))
     tile_attribution: str = field(default_factory=lambda: _env("tile_attribution", ""))
+    # A str (the environment's) is parsed in __post_init__ into TileProvider objects.
+    tile_providers: tuple[TileProvider, ...] = field(
+        default_factory=lambda: _env("tile_providers", DEFAULT_PROVIDERS)  # type: ignore[arg-type,return-value]
+    )
     stale_after_days: int = field(default_factory=lambda: int(_env("stale_after_days", "730")))
     corrections_db: str = field(default_factory=lambda: _env("corrections_db", ""))
     corrections_target: str = field(default_factory=lambda: _env("corrections_target", "csv"))
@@ -115,6 +125,8 @@ class Settings:
                 msg = f"FINDER_NOW must be a local time YYYY-MM-DDTHH:MM (Europe/Berlin), not {self.now!r}"
                 raise SettingsError(msg)
             object.__setattr__(self, "now", moment)
+        if isinstance(self.tile_providers, str):
+            object.__setattr__(self, "tile_providers", parse_tile_providers(self.tile_providers))
         if isinstance(self.trusted_proxies, str):
             try:
                 object.__setattr__(self, "trusted_proxies", parse_trusted_proxies(self.trusted_proxies))
