@@ -36,4 +36,7 @@ pages = [
     )
     for file, url_path, title, icon in PAGES
 ]
+# The offices' own page of the verification round (/verify?token=…): reached from a letter, not the menu.
+pages.append(st.Page("ui/pages/verify.py", title=i18n.t("verify.title", lang), icon="✅", url_path="verify",
+                     visibility="hidden"))  # fmt: skip
 st.navigation(pages, position="top").run()

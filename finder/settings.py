@@ -58,6 +58,22 @@ now
 measure
     Record the size of each map sent to the browser in the session state (for the payload measurements
     of the benchmarks). ``FINDER_MEASURE``; any non-empty value switches it on.
+public_url
+    The app's address as offices reach it, for the personal links of a verification round
+    (``<public_url>/verify?token=…``, :mod:`finder.outreach`). ``FINDER_PUBLIC_URL``; default
+    ``http://localhost:8501``.
+outreach_secret
+    Key of the HMAC that signs verification links. ``FINDER_OUTREACH_SECRET``; empty (default) = a random
+    secret kept in the corrections database (created on first use). Set it in the environment, never in
+    the repository.
+smtp_host, smtp_port, smtp_user, smtp_password, smtp_from, smtp_starttls
+    The mail server that ``finder outreach send`` hands the round's e-mails to. ``FINDER_SMTP_HOST``
+    (empty, the default, = nothing is ever sent), ``FINDER_SMTP_PORT`` (587), ``FINDER_SMTP_USER`` and
+    ``FINDER_SMTP_PASSWORD`` (empty = no login; the password is never printed), ``FINDER_SMTP_FROM`` (the
+    sender address, also written into the ``.eml`` files), ``FINDER_SMTP_STARTTLS`` (``1``, default:
+    upgrade the connection with STARTTLS; ``0`` for a local relay).
+smtp_per_minute
+    At most this many e-mails per minute to the mail server. ``FINDER_SMTP_PER_MINUTE``; default 20.
 """
 
 from __future__ import annotations
@@ -109,6 +125,15 @@ class Settings:
     now: dt.datetime | None = field(default_factory=lambda: _env("now", ""))  # type: ignore[assignment]
     # A str (the environment's, or one given to ``Settings``/``with_``) is parsed in __post_init__.
     trusted_proxies: TrustedProxies = field(default_factory=lambda: _env("trusted_proxies", ""))
+    public_url: str = field(default_factory=lambda: _env("public_url", "http://localhost:8501"))
+    outreach_secret: str = field(default_factory=lambda: _env("outreach_secret", ""), repr=False)
+    smtp_host: str = field(default_factory=lambda: _env("smtp_host", ""))
+    smtp_port: int = field(default_factory=lambda: int(_env("smtp_port", "587")))
+    smtp_user: str = field(default_factory=lambda: _env("smtp_user", ""))
+    smtp_password: str = field(default_factory=lambda: _env("smtp_password", ""), repr=False)
+    smtp_from: str = field(default_factory=lambda: _env("smtp_from", ""))
+    smtp_starttls: bool = field(default_factory=lambda: _env("smtp_starttls", "1").strip() not in ("0", ""))
+    smtp_per_minute: float = field(default_factory=lambda: float(_env("smtp_per_minute", "20")))
 
     def __post_init__(self) -> None:
         if self.geocoder not in GEOCODERS:
@@ -125,6 +150,9 @@ class Settings:
                 msg = f"FINDER_NOW must be a local time YYYY-MM-DDTHH:MM (Europe/Berlin), not {self.now!r}"
                 raise SettingsError(msg)
             object.__setattr__(self, "now", moment)
+        if self.smtp_per_minute <= 0:
+            msg = f"FINDER_SMTP_PER_MINUTE must be above 0, not {self.smtp_per_minute!r}"
+            raise SettingsError(msg)
         if isinstance(self.tile_providers, str):
             object.__setattr__(self, "tile_providers", parse_tile_providers(self.tile_providers))
         if isinstance(self.trusted_proxies, str):
@@ -132,6 +160,11 @@ class Settings:
                 object.__setattr__(self, "trusted_proxies", parse_trusted_proxies(self.trusted_proxies))
             except ValueError as exc:
                 raise SettingsError(str(exc)) from None
+
+    @property
+    def smtp_configured(self) -> bool:
+        """Whether a mail server is configured (only then does ``finder outreach send`` send anything)."""
+        return bool(self.smtp_host.strip())
 
     @property
     def online(self) -> bool:

@@ -4,7 +4,8 @@ The link itself (the page state in the URL) is :mod:`finder.urlstate`'s; everyth
 Streamlit) as well.
 
 :func:`office_card` turns one directory row into the plain-text facts the result list and the handout
-show (distance, contacts, languages, placement precision, source age); :func:`handout_html` renders a
+show (distance in words, contacts, languages, placement precision, source age, route links);
+:func:`speech_text` is what the card's read-aloud button says; :func:`handout_html` renders a
 self-contained, printable page with every data value escaped, the link, a QR code and a static SVG map
 drawn from our own district outlines (no external image, no request).
 """
@@ -29,6 +30,7 @@ from finder import freshness, hours, i18n
 from finder._values import finite_float as _float
 from finder._values import tel_href
 from finder._values import text as _text
+from finder.distance_text import distance_label
 
 _MULTI_SEPARATOR = re.compile(r"\s*[;,]\s*")
 
@@ -108,6 +110,7 @@ class OfficeCard:
     street: str
     place: str  # "postcode city"
     distance_km: float | None
+    distance_text: str  # the distance in words ("in Chemnitz", "about 12 km"; '' without a distance)
     phones: tuple[tuple[str, str], ...]  # (as written, tel: href or '')
     emails: tuple[tuple[str, str], ...]  # (address, mailto: href)
     website: str
@@ -125,7 +128,8 @@ class OfficeCard:
     lat: float | None
     lon: float | None
     osm_url: str
-    directions_url: str
+    directions_url: str  # OpenStreetMap directions to the office ('' without a street address)
+    route_url: str = ""  # a geo: URI for the phone's maps app ('' without a street address)
     notes: tuple[str, ...] = field(default_factory=tuple)
     interpreting: bool = False  # the office says it works with interpreters or language mediators
     interpreting_text: str = ""  # "Interpreters on request" ('' unless interpreting)
@@ -142,24 +146,62 @@ class OfficeCard:
         return " · ".join(x for x in (self.as_of_text, self.checked_text, self.confirmed_text) if x)
 
 
-def _osm_links(
-    lat: float | None, lon: float | None, precision: str, address: str, origin: tuple[float, float] | None
-) -> tuple[str, str]:
-    """OpenStreetMap links the user may choose to follow (the page itself never contacts OSM).
+#: Positions exact enough to hand to a maps app as coordinates (others: the written address).
+_EXACT_PRECISIONS = frozenset({"street", "point"})
 
-    With only an approximate position the map link searches the written address instead, and no route
-    is offered: a route to a postcode centre would mislead.
+
+def _osm_links(lat: float | None, lon: float | None, precision: str, address: str) -> str:
+    """An OpenStreetMap map link the user may choose to follow (the page itself never contacts OSM).
+
+    With only an approximate position the link searches the written address instead.
+    """
+    if lat is None or lon is None:
+        return ""
+    if precision not in _EXACT_PRECISIONS and address:
+        return f"https://www.openstreetmap.org/search?query={quote(address, safe='')}"
+    return f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=16/{lat:.5f}/{lon:.5f}"
+
+
+def route_links(
+    lat: float | None, lon: float | None, precision: str, *, name: str, street: str, place: str
+) -> tuple[str, str]:
+    """The route to an office: a ``geo:`` URI for the phone's maps app and an OpenStreetMap fallback.
+
+    Only the destination is in them, never the person's place: the maps app starts from where the phone
+    is, OpenStreetMap asks for a start. An exact position goes as coordinates with the office's name as the
+    label (``geo:lat,lon?q=lat,lon(name)``); an approximate one (a town or postcode point) as the written
+    address, searched near that point, since a route to a postcode centre would mislead. Without a
+    position or a street address there is no route. Every text is percent-encoded (names may hold ``)``,
+    ``&`` or ``<``); escape the links again for HTML.
+
+    Returns
+    -------
+    tuple[str, str]
+        ``(geo URI, OpenStreetMap directions URL)``, or ``("", "")``.
+
+    Examples
+    --------
+    >>> where = {"street": "Hauptstr. 1", "place": "01067 Dresden"}
+    >>> route_links(51.05, 13.74, "street", name="A & B (Dresden)", **where)[0]
+    'geo:51.05000,13.74000?q=51.05000%2C13.74000(A%20%26%20B%20%28Dresden%29)'
+    >>> geo, osm = route_links(51.05, 13.74, "postcode", name="X", **where)
+    >>> geo
+    'geo:51.05000,13.74000?q=Hauptstr.%201%2C%2001067%20Dresden'
+    >>> osm
+    'https://www.openstreetmap.org/directions?to=Hauptstr.%201%2C%2001067%20Dresden'
+    >>> route_links(51.05, 13.74, "place", name="X", street="", place="01067 Dresden")
+    ('', '')
     """
     if lat is None or lon is None:
         return "", ""
-    if precision != "street" and address:
-        return f"https://www.openstreetmap.org/search?query={quote(address)}", ""
-    osm = f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=16/{lat:.5f}/{lon:.5f}"
-    directions = ""
-    if origin is not None and precision == "street":
-        route = quote(f"{origin[0]:.5f},{origin[1]:.5f};{lat:.5f},{lon:.5f}")
-        directions = f"https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route={route}"
-    return osm, directions
+    point = f"{lat:.5f},{lon:.5f}"
+    if precision in _EXACT_PRECISIONS:
+        geo = f"geo:{point}?q={quote(point, safe='')}({quote(name, safe='')})"
+        return geo, f"https://www.openstreetmap.org/directions?route={quote(';' + point, safe='')}"
+    if not street:
+        return "", ""
+    address = quote(", ".join(p for p in (street, place) if p), safe="")
+    return f"geo:{point}?q={address}", f"https://www.openstreetmap.org/directions?to={address}"
 
 
 def hours_line(osm: str, text: str, at: dt.datetime, lang: str) -> tuple[str, str]:
@@ -250,7 +292,8 @@ def office_card(
     row: Mapping[str, Any],
     lang: str,
     *,
-    origin: tuple[float, float] | None = None,
+    origin_precision: str = "",
+    origin_label: str = "",
     today: dt.date | None = None,
     stale_after_days: int = 730,
     at: dt.datetime | None = None,
@@ -264,8 +307,9 @@ def office_card(
         The office (``dict`` or ``pandas.Series``); ``distance_km`` is used when present.
     lang
         Interface language for labels and notes.
-    origin
-        The person's place, for the route link.
+    origin_precision, origin_label
+        The search place's ``precision`` and ``label``: the distance is said in words
+        (:func:`finder.distance_text.distance_label`, "in your postcode area").
     today
         Reference date for "old source" (default: today).
     stale_after_days
@@ -305,8 +349,11 @@ def office_card(
         if freshness.period_end(checked) is not None
         else ""
     )
+    # The office's own confirmation (verification round) is said as such when it is the newest.
+    by_office = _text(get("confirmed_by")) == "office"
+    confirmed_key = "office.confirmed_by_office" if by_office else "office.confirmed"
     confirmed_text = (
-        i18n.t("office.confirmed", lang, date=i18n.format_date(fresh.confirmed.isoformat(), lang))
+        i18n.t(confirmed_key, lang, date=i18n.format_date(fresh.confirmed.isoformat(), lang))
         if fresh.confirmed is not None
         else ""
     )
@@ -331,8 +378,15 @@ def office_card(
         else ("", "")
     )
     language_match, match_text = language_match_line(codes, interpreting, requested, lang)
-    osm_url, directions_url = _osm_links(
-        lat, lon, precision, ", ".join(p for p in (street, place) if p), origin
+    osm_url = _osm_links(lat, lon, precision, ", ".join(p for p in (street, place) if p))
+    route_url, directions_url = route_links(
+        lat, lon, precision, name=_text(get("name")), street=street, place=place
+    )
+    has_distance = "distance_km" in row
+    distance_text = (
+        distance_label(row, lang, origin_precision=origin_precision, origin_label=origin_label)
+        if has_distance
+        else ""
     )
     return OfficeCard(
         id=_text(get("id")),
@@ -342,7 +396,8 @@ def office_card(
         kind_label=i18n.kind_label(kind, lang),
         street=street,
         place=place,
-        distance_km=_float(get("distance_km")) if "distance_km" in row else None,
+        distance_km=_float(get("distance_km")) if has_distance else None,
+        distance_text=distance_text,
         phones=phones,
         emails=emails,
         website=_safe_web_url(_text(get("website"))),
@@ -361,6 +416,7 @@ def office_card(
         lon=lon,
         osm_url=osm_url,
         directions_url=directions_url,
+        route_url=route_url,
         notes=tuple(notes),
         interpreting=interpreting,
         interpreting_text=i18n.t("office.interpreting", lang) if interpreting else "",
@@ -371,6 +427,56 @@ def office_card(
         language_match=language_match,
         match_text=match_text,
     )
+
+
+_DIGIT_GROUP = re.compile(r"\+?\d+")
+
+
+def spoken_digits(phone: str) -> str:
+    """A phone number as a speech synthesiser should say it: digit by digit, a pause between groups.
+
+    Without the spaces "0351 4963" is read as "three hundred fifty-one …"; letters and notes in the
+    field are left out.
+
+    Examples
+    --------
+    >>> spoken_digits("0351 / 49 63-0")
+    '0 3 5 1, 4 9, 6 3, 0'
+    >>> spoken_digits("+49 341 12")
+    '+4 9, 3 4 1, 1 2'
+    """
+    return ", ".join(" ".join(group) for group in _DIGIT_GROUP.findall(phone)).replace("+ ", "+")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?。؟" else f"{text}."
+
+
+def speech_text(card: OfficeCard, lang: str) -> str:
+    """What the card's read-aloud button says, in the interface language (labels) and as published (data).
+
+    Name and kind; what decides whether to go (status, the requested language, open now); distance,
+    address, phone numbers digit by digit (:func:`spoken_digits`), languages. Plain text: escape it for an
+    HTML attribute.
+
+    Examples
+    --------
+    >>> card = office_card({"id": "x", "name": "Beratung", "kind": "MBE", "phone": "0351 4963"}, "en")
+    >>> speech_text(card, "en")  # doctest: +ELLIPSIS
+    'Beratung. ... Phone: 0 3 5 1, 4 9 6 3. ...'
+    """
+    t = i18n.t
+    parts = [card.name, card.kind_label, card.status_text, card.match_text, card.hours_text]
+    if card.distance_text:
+        parts.append(f"{t('office.distance', lang)}: {card.distance_text}")
+    address = ", ".join(p for p in (card.street, card.place) if p)
+    parts.append(f"{t('office.address', lang)}: {address or t('office.online_only', lang)}")
+    for text, _href in card.phones:
+        parts.append(f"{t('office.phone', lang)}: {spoken_digits(text)}")
+    languages = ", ".join(card.languages) if card.languages else t("office.languages_unknown", lang)
+    parts.append(f"{t('office.languages', lang)}: {languages}")
+    return " ".join(_sentence(p) for p in parts if p and p.strip())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -534,9 +640,8 @@ def _office_html(number: int, card: OfficeCard, lang: str, share_link: str) -> s
         rows.append((t("office.provider", lang), f"<bdi>{esc(card.provider)}</bdi>"))
     address = "<br>".join(f'<bdi dir="ltr">{esc(p)}</bdi>' for p in (card.street, card.place) if p)
     rows.append((t("office.address", lang), address or esc(t("office.online_only", lang))))
-    if card.distance_km is not None:
-        km = t("units.km", lang, km=i18n.format_km(card.distance_km, lang))
-        rows.append((t("office.distance", lang), f'<bdi dir="ltr">{esc(km)}</bdi>'))
+    if card.distance_text:
+        rows.append((t("office.distance", lang), f"<bdi>{esc(card.distance_text)}</bdi>"))
     if card.phones:
         phones = (
             f'<a href="{esc(href)}" dir="ltr">{esc(text)}</a>'
@@ -621,12 +726,16 @@ def handout_html(
     today = today or dt.date.today()
     origin = (place.lat, place.lon) if place is not None else None
     direction = "rtl" if i18n.is_rtl(lang) else "ltr"
+    where = {
+        "origin_precision": str(getattr(place, "precision", "") or ""),
+        "origin_label": str(getattr(place, "label", "") or ""),
+    }
 
     def cards(frame: pd.DataFrame | None) -> list[OfficeCard]:
         if frame is None or frame.empty:
             return []
         return [
-            office_card(row, lang, origin=origin, today=today, stale_after_days=stale_after_days)
+            office_card(row, lang, today=today, stale_after_days=stale_after_days, **where)
             for row in frame.to_dict("records")
         ]
 

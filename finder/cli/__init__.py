@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "report": "report",
     "export": "exchange",
     "import": "exchange",
+    "outreach": "outreach",
 }
 
 

@@ -112,7 +112,7 @@ def load_directory(
     path, editor = _directory_source(settings, store)
     frame = editor.load() if editor else load_offices(path)
     confirmed = store.confirmations() if store is not None else load_confirmations(settings.corrections_db)
-    return _with_confirmations(frame, confirmed)
+    return _with_confirmations(frame, confirmed, _office_confirmations(settings.corrections_db, store))
 
 
 def directory_overlay(frame: pd.DataFrame, settings: _settings.Settings) -> pd.DataFrame:
@@ -123,11 +123,38 @@ def directory_overlay(frame: pd.DataFrame, settings: _settings.Settings) -> pd.D
     """
     if settings.corrections_target == "database":
         return load_directory(settings)
-    return _with_confirmations(frame, load_confirmations(settings.corrections_db))
+    confirmed = load_confirmations(settings.corrections_db)
+    return _with_confirmations(frame, confirmed, _office_confirmations(settings.corrections_db))
 
 
-def _with_confirmations(frame: pd.DataFrame, confirmed: Mapping[str, dt.datetime]) -> pd.DataFrame:
-    frame["confirmed"] = frame["id"].map(lambda i: confirmed[i].date().isoformat() if i in confirmed else "")
+def _office_confirmations(url: str, store: CorrectionStore | None = None) -> dict[str, dt.datetime]:
+    """When offices confirmed their entries themselves (verification round; never raises)."""
+    from finder.outreach.store import load_office_confirmations  # noqa: PLC0415 - only with a database
+
+    return load_office_confirmations(url, store=store)
+
+
+def _with_confirmations(
+    frame: pd.DataFrame,
+    confirmed: Mapping[str, dt.datetime],
+    by_office: Mapping[str, dt.datetime] | None = None,
+) -> pd.DataFrame:
+    """Add ``confirmed`` (the newest confirmation, ISO date) and ``confirmed_by`` (who gave it).
+
+    ``confirmed_by`` is ``office`` when the office's own (through its verification link) is the newest,
+    ``maintainer`` for a maintainer's "still correct", '' without any.
+    """
+    by_office = by_office or {}
+
+    def newest(office_id: str) -> tuple[str, str]:
+        ours, theirs = confirmed.get(office_id), by_office.get(office_id)
+        if theirs is not None and (ours is None or theirs >= ours):
+            return theirs.date().isoformat(), "office"
+        return (ours.date().isoformat(), "maintainer") if ours is not None else ("", "")
+
+    pairs = [newest(i) for i in frame["id"]]
+    frame["confirmed"] = [p[0] for p in pairs]
+    frame["confirmed_by"] = [p[1] for p in pairs]
     return frame
 
 
