@@ -22,6 +22,7 @@ __all__ = [
     "LocateError",
     "RateLimitedError",
     "SettingsError",
+    "StoreUnavailableError",
     "format_problems",
 ]
 
@@ -99,6 +100,13 @@ class RateLimitedError(CorrectionError):
 
 class ConflictError(CorrectionError):
     """The change no longer fits the directory (decided already, or changed again since)."""
+
+
+class StoreUnavailableError(CorrectionError):
+    """The corrections database did not answer (down, restarting, unreachable, full, locked too long).
+
+    Raised before anything was stored or changed: what was asked may simply be tried again later.
+    """
 
 
 class HsdsError(FinderError, ValueError):

@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -40,6 +41,42 @@ def _as_server_user(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+@dataclass
+class Server:
+    """A running throwaway server: its URL, and stop/start for fault tests (same folder, port and data)."""
+
+    url: str
+    bin_dir: Path
+    data: Path
+    log: Path
+    options: str
+
+    def start(self) -> None:
+        """Start the server (again) and wait until it accepts connections."""
+        subprocess.run(
+            _as_server_user([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
+                             "-o", self.options, "-w", "-t", "60", "start"]),
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+
+    def running(self) -> bool:
+        """Whether the server is up (``pg_ctl status``)."""
+        status = subprocess.run(
+            _as_server_user([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "status"]),
+            capture_output=True,
+            check=False,
+        )
+        return status.returncode == 0
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``fast``: end every connection, as a restart does; ``immediate``: as a crash)."""
+        subprocess.run(
+            _as_server_user([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"]),
+            capture_output=True,
+            check=False,
+        )
+
+
 @contextmanager
 def running_server() -> Iterator[str]:
     """Start a server; yield the SQLAlchemy URL of its ``postgres`` database; stop it afterwards.
@@ -49,6 +86,13 @@ def running_server() -> Iterator[str]:
     RuntimeError
         When PostgreSQL is not installed or does not start (the message says why).
     """
+    with controlled_server() as server:
+        yield server.url
+
+
+@contextmanager
+def controlled_server() -> Iterator[Server]:
+    """Like :func:`running_server`, but yield the :class:`Server` (to stop and start it in a test)."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
         msg = "PostgreSQL is not installed: run `make postgres` (apt-get install postgresql)"
@@ -59,31 +103,24 @@ def running_server() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(folder, user="postgres")
     port = _free_port()
+    server = Server(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", bin_dir, data, log,
+                    f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off")  # fmt: skip
     try:
         subprocess.run(
             _as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
                              "-E", "UTF8", "--no-sync"]),
             check=True, capture_output=True, text=True,
         )  # fmt: skip
-        options = f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off"
-        subprocess.run(
-            _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
-                             "-w", "-t", "60", "start"]),
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
+        server.start()
     except subprocess.CalledProcessError as exc:
         server_log = log.read_text() if log.exists() else ""
         shutil.rmtree(folder, ignore_errors=True)
         msg = f"PostgreSQL did not start: {exc.stderr or exc.stdout}\n{server_log[-2000:]}"
         raise RuntimeError(msg) from exc
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield server
     finally:
-        subprocess.run(
-            _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-            check=False,
-        )
+        server.stop("immediate")
         time.sleep(0.1)
         shutil.rmtree(folder, ignore_errors=True)
 

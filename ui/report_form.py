@@ -122,6 +122,10 @@ def render_report_form(office_row: Mapping[str, Any], lang: str = "en") -> int |
     except corrections.RateLimitedError as exc:
         st.warning(t("report.rate_limited" if exc.scope == "client" else "report.busy", lang))
         return None
+    except corrections.StoreUnavailableError:  # the database is down or restarting: try again later
+        logger.warning("cannot store a report: the corrections database is not available")
+        st.error(t("report.unavailable", lang))
+        return None
     except corrections.CorrectionError as exc:
         # st.text: the message may quote what was typed; it must not be read as Markdown.
         st.error(t("report.invalid", lang))

@@ -74,7 +74,7 @@ from finder.corrections.text import (
 )
 
 # The errors this package raises (their home is finder.errors), so callers can catch them from here.
-from finder.errors import ConflictError, CorrectionError, RateLimitedError
+from finder.errors import ConflictError, CorrectionError, RateLimitedError, StoreUnavailableError
 
 __all__ = [
     "ACTIONS",
@@ -105,6 +105,7 @@ __all__ = [
     "ReportEvent",
     "StoreLock",
     "StoreSecret",
+    "StoreUnavailableError",
     "Suggestion",
     "SuggestionView",
     "check_rows",

@@ -11,6 +11,10 @@ Crash safety of the CSV target: the change is first recorded as *pending*, then 
 into place with :func:`os.replace`, then the record is marked *applied*. A crash in between leaves a
 pending record that the next edit resolves by looking at the file (applied if the file has the new
 values, abandoned otherwise), so the file and its history never disagree for long and never get lost.
+The same holds when the database stops answering after the file was replaced: the edit returns its
+change as *pending* and the next edit marks it applied. When it stops answering before, the edit raises
+:class:`~finder.errors.StoreUnavailableError` and nothing is written; a write that fails (a full disk,
+``ENOSPC``) raises :class:`~finder.errors.CorrectionError` with the reason, and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import collections
 import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import glob
 import json
 import logging
@@ -43,7 +48,7 @@ from finder.corrections.models import ChangeSet, FieldChange, OfficeOverride, Su
 from finder.corrections.store import ChangeView, CorrectionStore, directory_target
 from finder.corrections.text import MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_VALUE_CHARS, clean_text, printable
 from finder.directory import OFFICE_COLUMNS, load_offices
-from finder.errors import ConflictError, CorrectionError
+from finder.errors import ConflictError, CorrectionError, StoreUnavailableError
 
 __all__ = ["DirectoryEditor", "merge_overrides"]
 
@@ -55,6 +60,8 @@ _T = TypeVar("_T")
 _MULTILINE_COLUMNS = frozenset({"notes"})
 #: Columns nobody edits through a correction (the id ties the history together).
 _READ_ONLY_COLUMNS = frozenset({"id"})
+#: Errors of a folder the app may not write to (as opposed to e.g. a full disk, ENOSPC).
+_READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 #: Rows per bulk statement (well below the bound-parameter limits of SQLite and PostgreSQL).
 _RECORD_CHUNK = 500
 
@@ -338,10 +345,9 @@ class DirectoryEditor:
             raise CorrectionError(msg) from exc
         except OSError as exc:
             # Nothing was changed (a recorded change is marked abandoned); say why in words.
-            msg = (
-                f"The directory file could not be written ({exc.strerror or exc}); nothing was changed. "
-                "On a read-only data folder set FINDER_CORRECTIONS_TARGET=database."
-            )
+            msg = f"The directory file could not be written ({exc.strerror or exc}); nothing was changed."
+            if exc.errno in _READ_ONLY_ERRNOS:
+                msg += " On a read-only data folder set FINDER_CORRECTIONS_TARGET=database."
             raise CorrectionError(msg) from exc
 
     @staticmethod
@@ -509,9 +515,15 @@ class DirectoryEditor:
                     self.reconcile()
             raise
         fsync_dir(self.csv_path.parent)
-        with self.store._write() as session:
-            for chunk in _chunks(ids, _RECORD_CHUNK):
-                session.execute(update(ChangeSet).where(ChangeSet.id.in_(chunk)).values(state="applied"))
+        try:
+            with self.store._write() as session:
+                for chunk in _chunks(ids, _RECORD_CHUNK):
+                    session.execute(update(ChangeSet).where(ChangeSet.id.in_(chunk)).values(state="applied"))
+        except StoreUnavailableError:
+            # The file has the change and its record says "pending": the next edit finds the new values in
+            # the file and marks it applied (reconcile). Nothing is lost, so this is no failure.
+            logger.warning("change(s) %s written; the database is unavailable, marked applied later", ids)
+            return views
         return [dataclasses.replace(view, state="applied") for view in views]
 
     def _remove_stale_temps(self, started: float) -> None:

@@ -21,6 +21,7 @@ from finder.corrections.csvio import read_rows
 from finder.corrections.editor import DirectoryEditor
 from finder.corrections.store import CorrectionStore, open_existing_store
 from finder.directory import load_offices
+from finder.errors import StoreUnavailableError
 from finder.gazetteer import OfflineGazetteer
 
 __all__ = [
@@ -56,7 +57,7 @@ def load_confirmations(url: str | None = None) -> dict[str, dt.datetime]:
         return {}
     try:
         return store.confirmations()
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, StoreUnavailableError) as exc:
         logger.warning("cannot read confirmations: %s", type(exc).__name__)
         return {}
     finally:

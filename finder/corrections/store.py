@@ -29,7 +29,13 @@ from typing import Any, Final
 
 from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session
 
 from finder import auth
@@ -53,7 +59,7 @@ from finder.corrections.text import (
     MAX_PROPOSED_CHARS,
     clean_text,
 )
-from finder.errors import ConflictError, CorrectionError, RateLimitedError
+from finder.errors import ConflictError, CorrectionError, RateLimitedError, StoreUnavailableError
 from finder.rules import is_office_id
 
 __all__ = [
@@ -359,7 +365,7 @@ class CorrectionStore:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with self._reachable(), Session(self.engine, expire_on_commit=False) as session, session.begin():
             # Serialises writers on databases with row locks; SQLite already holds its write lock.
             session.execute(select(StoreLock).where(StoreLock.name == "write").with_for_update()).first()
             yield session
@@ -367,8 +373,26 @@ class CorrectionStore:
     @contextlib.contextmanager
     def _read(self) -> Iterator[Session]:
         bind = self.engine.execution_options(sqlite_immediate=False)
-        with Session(bind, expire_on_commit=False) as session, session.begin():
+        with self._reachable(), Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextlib.contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """Turn "the database did not answer" into :class:`StoreUnavailableError` (a message, no traceback).
+
+        The transaction was rolled back (or never began), so nothing of it was stored. A server that
+        restarted meanwhile needs nothing more: the pool tests each connection before use
+        (``pool_pre_ping``) and opens a new one.
+        """
+        try:
+            yield
+        except (OperationalError, InterfaceError) as exc:
+            reason = type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
+            msg = (
+                f"The corrections database {safe_url(self.url)} is not available ({reason}); nothing was "
+                "saved. Please try again in a moment."
+            )
+            raise StoreUnavailableError(msg) from exc
 
     def _now(self) -> dt.datetime:
         return _naive(self.clock())

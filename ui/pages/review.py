@@ -116,7 +116,11 @@ def _login(guard: auth.LoginGuard, password: object, users: dict[str, object]) -
     if shared and not users and not typed_name:
         st.warning(t("review.name_needed"))
         return
-    result = guard.attempt(client_key(), given, password=password if shared else None, users=users)
+    try:
+        result = guard.attempt(client_key(), given, password=password if shared else None, users=users)
+    except corrections.StoreUnavailableError as exc:  # the lock state is unknown: no sign-in
+        _error(t("review.db_unavailable"), exc)
+        return
     if not result.ok:
         if result.locked_until is not None:
             st.error(t("review.locked", time=f"{result.locked_until:%H:%M} UTC"))
@@ -403,18 +407,31 @@ def main() -> None:
     try:
         offices = corrections.load_directory(settings, store)
         _, raw = editor.rows()
+    except corrections.StoreUnavailableError as exc:  # e.g. PostgreSQL restarting: say so, draw nothing
+        _error(t("review.db_unavailable"), exc)
+        return
     except Exception as exc:  # show why instead of a traceback
         _error(t("review.directory_unreadable"), exc)
         return
     rows: dict[str, Any] = {r["id"]: r for r in raw}
-    tabs = [t("review.tab_suggestions"), t("review.tab_freshness"), t("review.tab_history")]
-    suggestions_tab, freshness_tab, history_tab = st.tabs(tabs)
+    tabs = [
+        t("review.tab_suggestions"),
+        t("review.tab_freshness"),
+        t("review.tab_history"),
+        t("review.tab_outreach"),
+    ]
+    suggestions_tab, freshness_tab, history_tab, outreach_tab = st.tabs(tabs)
     with suggestions_tab:
         _suggestions(store, editor, rows, str(user))
     with freshness_tab:
         _freshness(editor, offices, rows, str(user))
     with history_tab:
         _history(store, editor, str(user))
+    with outreach_tab:
+        from ui.outreach_tab import render_outreach_tab  # noqa: PLC0415 - only for signed-in maintainers
+        from ui.verify_form import get_outreach  # noqa: PLC0415
+
+        render_outreach_tab(get_outreach(), editor, rows, str(user), t=t, flash=_flash, refresh=_refresh_app)
 
 
 main()
