@@ -272,7 +272,8 @@ def one_process(folder: Path) -> Iterator[Target]:
     """``streamlit run app.py`` on a free port of 127.0.0.1, as ``make run`` starts it."""
     port = _free_port()
     log = (folder / "streamlit.log").open("w")
-    env = {**os.environ, "FINDER_CACHE_DIR": str(folder / "cache")}
+    # PYTHONPATH: this checkout's code even where another one is installed (pip install -e).
+    env = {**os.environ, "FINDER_CACHE_DIR": str(folder / "cache"), "PYTHONPATH": str(REPO)}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.address", "127.0.0.1",
         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
