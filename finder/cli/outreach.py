@@ -165,7 +165,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "Offices asked: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "none") + "\n"
         )
         if len(offices):
-            sys.stdout.write(text_table(offices) + "\n")
+            sys.stdout.write(text_table(offices.astype(object).fillna("")) + "\n")
         sys.stdout.write("\nConfirmed in the last 12 months and languages stated, per district and kind:\n")
         sys.stdout.write(text_table(shares) + "\n")
     return EXIT_OK

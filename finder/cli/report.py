@@ -72,9 +72,15 @@ def cmd_report(args: argparse.Namespace) -> int:
         table = freshness.work_list(offices, today=today, stale_after_days=limit)
     else:
         table = freshness.report(offices, today=today, stale_after_days=limit)
+    from finder.outreach.plan import round_coverage  # noqa: PLC0415
+
+    # The verification round's reach: offices that confirmed or corrected their entry within 12 months.
+    reach = round_coverage(offices, today=today)
     if args.format == "json":
         records = json.loads(table.to_json(orient="records", force_ascii=False))
-        print_json({"today": today.isoformat(), "stale_after_days": limit, "rows": records})
+        print_json(
+            {"today": today.isoformat(), "stale_after_days": limit, "rows": records, "outreach": reach}
+        )
     elif args.format == "csv":
         out = io.StringIO()
         # A work list is opened in a spreadsheet: no cell may run as a formula there.
@@ -84,6 +90,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         what = "offices, most in need of a check first" if args.offices else "freshness and completeness"
         sys.stdout.write(f"Directory {what} (as of {today}, stale after {limit} days):\n")
         sys.stdout.write(text_table(table) + "\n")
+        sys.stdout.write(
+            f"Verification round: {reach['confirmed_by_office_12m']} of {reach['offices']} offices confirmed "
+            f"or corrected their own entry in the last 12 months; {reach['confirmed_12m']} confirmed by "
+            f"anybody; {reach['languages_stated']} state their languages.\n"
+        )
     return EXIT_OK
 
 

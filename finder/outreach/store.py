@@ -618,8 +618,9 @@ class OutreachStore:
 
 def notes_line(item: AnswerView) -> str:
     """What an answer says that has no column, as one German line for ``notes`` ('' if nothing)."""
-    labels = {"step_free": "stufenloser Zugang", "appointment_url": "Terminbuchung", "note": "Hinweis"}
-    parts = [f"{labels.get(k, k)}: {' '.join(str(v).split())}" for k, v in item.extra.items() if v]
+    # The office's note is a message to the team, not a fact of the directory: it stays with the answer.
+    labels = {"step_free": "stufenloser Zugang", "appointment_url": "Terminbuchung"}
+    parts = [f"{labels[k]}: {' '.join(str(v).split())}" for k, v in item.extra.items() if v and k in labels]
     if not parts:
         return ""
     return f"Angabe der Stelle (Prüfrunde {item.round_id}, {item.created_at:%Y-%m-%d}): " + "; ".join(parts)

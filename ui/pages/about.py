@@ -70,6 +70,15 @@ def main() -> None:
     checked = checked[checked.str.fullmatch(r"\d{4}-\d{2}-\d{2}")]
     if not checked.empty:
         st.markdown(res.esc(t("about.compiled", date=i18n.format_date(checked.max(), lang))))
+    # The verification round's reach: offices that confirmed or corrected their own entry within a year.
+    from finder.outreach.plan import round_coverage  # noqa: PLC0415 - pandas only, loaded anyway
+
+    reach = round_coverage(offices, today=finder.settings.instant().date())
+    n, total = (
+        i18n.format_number(reach["confirmed_by_office_12m"], lang),
+        i18n.format_number(reach["offices"], lang),
+    )
+    st.markdown(res.esc(t("about.outreach", n=n, total=total)))
     st.markdown(res.esc(t("about.report_text", button=t("report.button"))))
     st.page_link("ui/pages/report.py", label=t("report.button"), icon="✏️", query_params={"lang": lang})
     cols = st.columns(2)
