@@ -12,7 +12,7 @@ For 1, 10, 25 and 50 visitors at once (a burst: all start together, no pause bet
 p50/p95 of both times, the errors, the server CPU per run and the memory (RSS) of every app process
 before the burst and with all its visitors still connected. Run once against one ``streamlit run``
 process (default: started here on a free port) and once against the nginx stack with 2 processes
-(``--stack 2``; needs ``tests/deploy_helpers.py`` and Debian's nginx), or against anything already
+(``--stack 2``: ``deploy/`` as ``make serve`` starts it; needs Debian's nginx), or against anything already
 running on this machine (``--url http://127.0.0.1:8080 --pid …``).
 
 What it leaves out, by design: the browser's own work, and the messages a browser's components send
@@ -48,7 +48,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Common_pb2 import StringArray
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
-from tornado.httpclient import HTTPRequest
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,6 +95,7 @@ class Session:
         self.states: dict[str, WidgetState] = {}  # widget id -> the value this tab holds
         self.cache: dict[str, ForwardMsg] = {}  # hash -> cacheable message (the browser's cache)
         self.query = ""  # what the address bar shows after the last run (the page writes its view there)
+        self.started = 0.0  # when the last run was asked for
 
     async def run(self, query: str, step: Step, timeout: float) -> None:
         """Ask for a run (with the widget states held) and read until it has finished."""
@@ -107,7 +108,7 @@ class Session:
         client.context_info.url = self.url
         client.widget_states.widgets.extend(self.states.values())
         client.cached_message_hashes.extend(self.cache)
-        started = time.perf_counter()
+        started = self.started = time.perf_counter()
         await self.ws.write_message(msg.SerializeToString(), binary=True)
         deadline = started + timeout
         while True:
@@ -207,10 +208,21 @@ async def visit(base: str, index: int, timeout: float, crowd: Crowd | None = Non
     current = steps[0]
     ws = None
     try:
-        request = HTTPRequest(ws_url, connect_timeout=timeout, request_timeout=timeout)
+        # The page itself first, as a browser loads it: behind the proxy its answer sets the cookie that
+        # keeps this visitor on one app process (the WebSocket then carries it).
+        page_url = f"{base.rstrip('/')}/?{query}"
+        opened = time.perf_counter()
+        page = await AsyncHTTPClient().fetch(page_url, connect_timeout=timeout, request_timeout=timeout)
+        cookies = [c.split(";", 1)[0] for c in page.headers.get_list("Set-Cookie")]
+        headers = {"Cookie": "; ".join(cookies)} if cookies else {}
+        request = HTTPRequest(ws_url, headers=headers, connect_timeout=timeout, request_timeout=timeout)
         ws = await websocket_connect(request, subprotocols=["streamlit"], max_message_size=64 << 20)
-        session = Session(ws, f"{base.rstrip('/')}/?{query}")
+        session = Session(ws, page_url)
         await session.run(query, current, timeout)
+        # The first view counts from the page request (page + connection + run), as a person waits for it.
+        loading = session.started - opened
+        current.first_result = None if current.first_result is None else current.first_result + loading
+        current.finished = None if current.finished is None else current.finished + loading
         current = steps[1]
         session.choose("topics", [_topic_label(session)])
         await session.run(query, current, timeout)
@@ -223,7 +235,7 @@ async def visit(base: str, index: int, timeout: float, crowd: Crowd | None = Non
         current.error = "timeout"
     except PageError as exc:
         current.error = str(exc)
-    except OSError as exc:  # refused, reset, closed by the proxy
+    except (OSError, HTTPClientError) as exc:  # refused, reset, closed or answered 5xx by the proxy
         current.error = f"{type(exc).__name__}: {exc}"
     finally:
         if ws is not None:
@@ -246,6 +258,8 @@ class Target:
     url: str
     pids: list[int]
     label: str
+    #: Each app process's own address (for the warm-up), when known.
+    direct: list[str] = dataclasses.field(default_factory=list)
 
 
 def _free_port() -> int:
@@ -277,12 +291,14 @@ def one_process(folder: Path) -> Iterator[Target]:
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.address", "127.0.0.1",
         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        # as the processes of deploy/ run: nobody edits a running deployment's code
+        "--server.fileWatcherType", "none",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, 90)
-        yield Target(url, [proc.pid], "1 process (streamlit run)")
+        yield Target(url, [proc.pid], "1 process (streamlit run)", [url])
     finally:
         proc.terminate()
         try:
@@ -294,12 +310,24 @@ def one_process(folder: Path) -> Iterator[Target]:
 
 @contextlib.contextmanager
 def nginx_stack(folder: Path, processes: int) -> Iterator[Target]:
-    """nginx in front of ``processes`` app processes (the deployment of ``deploy/``, via its test helper)."""
-    sys.path.insert(0, str(REPO / "tests"))
-    import deploy_helpers  # noqa: PLC0415 - only this mode needs it (and nginx)
+    """nginx in front of ``processes`` app processes: the deployment of ``deploy/`` (``make serve``)."""
+    from deploy.stack import Stack, StackConfig  # noqa: PLC0415 - only this mode needs it (and nginx)
 
-    with deploy_helpers.running_stack(folder, processes=processes) as stack:
-        yield Target(stack.url, list(stack.app_pids), f"nginx + {processes} processes")
+    ports: set[int] = set()
+    while len(ports) < processes + 1:
+        ports.add(_free_port())
+    port, *app_ports = sorted(ports)
+    config = StackConfig(run_dir=folder / "serve", port=port, app_ports=tuple(app_ports))
+    stack = Stack(config, env={"FINDER_CACHE_DIR": str(folder / "cache"), "PYTHONPATH": str(REPO)})
+    try:
+        stack.start()
+        stack.wait_ready(timeout_s=120)
+        direct = [f"http://127.0.0.1:{p}" for p in app_ports]
+        yield Target(
+            stack.url, stack.app_pids(), f"nginx + {processes} processes (deploy/, make serve)", direct
+        )
+    finally:
+        stack.stop()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -488,10 +516,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             target = stack.enter_context(one_process(folder))
         _check_local(target.url)
-        # The first visitor of a process loads the directory, the index and the maps: measured apart.
+        # The first visitor of a process loads the directory, the index and the maps: measured apart, on
+        # each process directly (through the proxy a new visitor may land on either).
         started = time.perf_counter()
-        warm, _ = asyncio.run(_burst(target.url, max(1, len(target.pids)), args.step_timeout))
-        first = [s.finished for steps in warm for s in steps[:1]]
+        first = []
+        for url in target.direct or [target.url]:
+            [steps], _ = asyncio.run(_burst(url, 1, args.step_timeout))
+            first.append(steps[0].finished)
         print(f"warm-up (first visitor per process, cold caches): {', '.join(_fmt(v) for v in first)} s; "
               f"{time.perf_counter() - started:.1f} s in all")  # fmt: skip
         levels = []
