@@ -24,6 +24,7 @@ PAGES = (
     ("coverage.py", "coverage", "nav.coverage", "📊"),
     ("report.py", "report", "nav.report", "✏️"),
     ("about.py", "about", "nav.about", "ℹ️"),
+    ("accessibility.py", "accessibility", "nav.accessibility", "♿"),
     ("review.py", "review", "nav.review", "🛠️"),
 )
 pages = [

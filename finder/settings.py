@@ -58,6 +58,10 @@ now
 measure
     Record the size of each map sent to the browser in the session state (for the payload measurements
     of the benchmarks). ``FINDER_MEASURE``; any non-empty value switches it on.
+accessibility_contact
+    How people reach the operator about accessibility (an e-mail address, a phone number or a web
+    address), shown on the accessibility statement (``/accessibility``). ``FINDER_ACCESSIBILITY_CONTACT``;
+    empty (default) = the statement says that none is set up (we never make one up).
 public_url
     The app's address as offices reach it, for the personal links of a verification round
     (``<public_url>/verify?token=…``, :mod:`finder.outreach`). ``FINDER_PUBLIC_URL``; default
@@ -121,6 +125,7 @@ class Settings:
     corrections_db: str = field(default_factory=lambda: _env("corrections_db", ""))
     corrections_target: str = field(default_factory=lambda: _env("corrections_target", "csv"))
     measure: bool = field(default_factory=lambda: bool(_env("measure", "")))
+    accessibility_contact: str = field(default_factory=lambda: _env("accessibility_contact", "").strip())
     # A str (the environment's) is parsed in __post_init__: '' → None (the clock), else an aware moment.
     now: dt.datetime | None = field(default_factory=lambda: _env("now", ""))  # type: ignore[assignment]
     # A str (the environment's, or one given to ``Settings``/``with_``) is parsed in __post_init__.

@@ -18,6 +18,8 @@ from streamlit.testing.v1 import AppTest
 import ui.resources
 from finder import hours, i18n
 from finder.core import Finder
+from finder.distance import precision_km
+from finder.distance_text import distance_label
 from finder.errors import SettingsError
 from finder.hours import BERLIN
 from finder.settings import Settings
@@ -425,7 +427,10 @@ def test_language_labels_nearest_stated_and_online_services(tiny) -> None:
     assert lines["appointment"]["match"] == ("not_stated", i18n.t("office.interpreting", "en"))
     origin = (51.0547, 13.7269)  # the postcode 01067 of the embedded gazetteer
     km = geodesic(origin, (51.1, 13.8)).km
-    distance = i18n.t("units.km", "en", km=i18n.format_km(km, "en"))
+    # Both positions approximate (a postcode point, a street address): "about 6 km", not a number to 0.1 km.
+    uncertainty = precision_km("postcode") + precision_km("street")
+    distance = distance_label({"distance_km": km, "distance_precision_km": uncertainty}, "en")
+    assert distance.startswith("about ")
     expected = i18n.t(
         "results.nearest_stated", "en", languages="Arabic", name="Open office", distance=distance
     )
@@ -501,7 +506,7 @@ def test_meissen_in_arabic_lists_the_offices_in_meissen(finder: Finder) -> None:
     matches = {i: card["match"][0] for i, card in card_lines(at).items()}
     assert matches == dict(zip(expected["id"], expected["language_match"], strict=True))
     stated = finder.nearest_stated(place, languages=("ar",)).iloc[0]
-    km = i18n.t("units.km", "en", km=i18n.format_km(stated["distance_km"], "en"))
+    km = distance_label(stated, "en", origin_precision=place.precision, origin_label=place.label)
     line = i18n.t("results.nearest_stated", "en", languages="Arabic", name=stated["name"], distance=km)
     assert line in info_texts(at)
 

@@ -78,7 +78,7 @@ def _row(**changes: object) -> dict:
 
 
 def test_office_card_facts() -> None:
-    card = office_card(_row(), "en", origin=(51.0, 13.7), today=TODAY)
+    card = office_card(_row(), "en", today=TODAY)
     assert card.kind_label == i18n.kind_label("MBE", "en")
     assert card.phones == (("0351 123456", "tel:+49351123456"), ("0351 654321", "tel:+49351654321"))
     assert card.emails == (("info@example.org", "mailto:info@example.org"),)
@@ -91,8 +91,11 @@ def test_office_card_facts() -> None:
     assert card.notes == ()
     assert card.precision_text == i18n.precision_label("street", "en")
     assert card.osm_url.startswith("https://www.openstreetmap.org/?mlat=51.05000&mlon=13.74000")
-    assert "route=51.00000%2C13.70000%3B51.05000%2C13.74000" in card.directions_url
+    # The route carries the destination only, never the person's place.
+    assert card.directions_url == "https://www.openstreetmap.org/directions?route=%3B51.05000%2C13.74000"
+    assert card.route_url == "geo:51.05000,13.74000?q=51.05000%2C13.74000(Migrationsberatung%20%3Cb%3ETest%3C%2Fb%3E)"
     assert card.distance_km == pytest.approx(1.234)
+    assert card.distance_text == i18n.t("units.km", "en", km="1.2")  # no precision columns: exact
 
 
 # Hours worked out by hand at fixed instants (Europe/Berlin; 2026-12-01 is a Tuesday, 2026-11-18 Buß- und
@@ -217,12 +220,15 @@ def test_office_card_counts_a_maintainers_confirmation() -> None:
     assert not nowhere.language_stated
 
 
-def test_office_card_approximate_position_links_to_a_search_not_a_route() -> None:
-    card = office_card(_row(geocode_precision="postcode"), "en", origin=(51.0, 13.7), today=TODAY)
-    assert (
-        card.osm_url == "https://www.openstreetmap.org/search?query=Hauptstra%C3%9Fe%201%2C%2001067%20Dresden"
-    )
-    assert card.directions_url == ""
+def test_office_card_approximate_position_routes_to_the_written_address() -> None:
+    card = office_card(_row(geocode_precision="postcode"), "en", today=TODAY)
+    address = "Hauptstra%C3%9Fe%201%2C%2001067%20Dresden"
+    assert card.osm_url == f"https://www.openstreetmap.org/search?query={address}"
+    # Not a route to the postcode's centre: the maps app and OpenStreetMap look the address up.
+    assert card.route_url == f"geo:51.05000,13.74000?q={address}"
+    assert card.directions_url == f"https://www.openstreetmap.org/directions?to={address}"
+    no_street = office_card(_row(geocode_precision="place", street=""), "en", today=TODAY)
+    assert (no_street.route_url, no_street.directions_url) == ("", "")
 
 
 def test_office_card_accepts_a_series_without_distance() -> None:

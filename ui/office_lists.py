@@ -14,6 +14,7 @@ import streamlit as st
 
 from finder import i18n, share, urlstate
 from finder.core import Place
+from finder.distance_text import distance_label
 from ui import cards
 from ui import resources as res
 from ui.safe_text import md
@@ -27,6 +28,13 @@ def t(key: str, **kwargs: object) -> str:
 def select_office(office_id: str | None) -> None:
     """Select an office (a button callback: the map and the selected card show it)."""
     res.set_view(office=office_id)
+
+
+def _origin(place: Place | None) -> dict[str, str]:
+    """The search place as :func:`finder.distance_text.distance_label` needs it ("in your postcode area")."""
+    if place is None:
+        return {"origin_precision": "", "origin_label": ""}
+    return {"origin_precision": place.precision, "origin_label": place.label}
 
 
 def render_cards(
@@ -49,12 +57,12 @@ def render_cards(
     """
     lang = res.current_lang()
     settings = res.get_finder().settings
-    origin = (place.lat, place.lon) if place is not None else None
+    where = _origin(place)
     rows = frame.to_dict("records")
     slots = st.columns(columns) if columns > 1 and len(rows) > 1 else [st.container()]
     for i, row in enumerate(rows, start=1):
         card = share.office_card(
-            row, lang, origin=origin, stale_after_days=settings.stale_after_days, at=at, requested=requested
+            row, lang, stale_after_days=settings.stale_after_days, at=at, requested=requested, **where
         )
         with slots[(i - 1) % len(slots)], st.container(border=True, key=f"{section}-{card.id}"):
             if card.id == selected and section != "selected":
@@ -78,7 +86,11 @@ def render_cards(
 
 
 def language_notice(
-    view: urlstate.ViewState, results: pd.DataFrame, nearest_stated: pd.DataFrame, online: pd.DataFrame
+    view: urlstate.ViewState,
+    results: pd.DataFrame,
+    nearest_stated: pd.DataFrame,
+    online: pd.DataFrame,
+    place: Place | None = None,
 ) -> None:
     """What is said above the results for a language.
 
@@ -92,10 +104,11 @@ def language_notice(
     any_of = md(i18n.format_list(names, lang, "or"))
     if not nearest_stated.empty:
         office = nearest_stated.iloc[0]
-        km = t("units.km", km=i18n.format_km(office["distance_km"], lang))
+        km = distance_label(office, lang, **_origin(place))
         every = md(i18n.format_list(names, lang))  # it states every requested language
         name = md(res.isolate(str(office["name"])))
-        st.info(t("results.nearest_stated", languages=every, name=name, distance=res.isolate(km)), icon="🗣️")
+        distance = md(res.isolate(km))  # it may name a town from the data
+        st.info(t("results.nearest_stated", languages=every, name=name, distance=distance), icon="🗣️")
         office_id = str(office["id"])
         if office_id != view.office:
             st.button(

@@ -20,6 +20,7 @@ from finder.cli._args import settings_of
 from finder.cli._output import print_json
 from finder.cli.locate import place_from_text
 from finder.core import Finder
+from finder.distance_text import distance_label
 from finder.vocab import KINDS, OPEN_FILTERS, TOPICS
 
 #: Fields of each office in ``finder nearest --json`` (the command-line contract). ``opening_hours`` is the
@@ -143,17 +144,20 @@ def cmd_nearest(args: argparse.Namespace) -> int:
         )
         return 0
     out = sys.stdout
+    # Distances in words, as the app says them: no "0.0 km" between two town or postcode points.
+    where = {"origin_precision": place.precision, "origin_label": place.label}
     out.write(f"Near {place.label} ({place.district or 'outside Saxony'}), straight-line distance:\n")
     for r, office in zip(results.to_dict("records"), listed(results), strict=True):
         lang = r["languages"].replace(";", ", ") if r["languages"] else "languages not stated"
         out.write(
-            f"  {r['distance_km']:6.1f} km  {r['name']} [{r['kind']}] — {r['city']} ({lang})"
+            f"  {distance_label(r, 'en', **where):>21}  {r['name']} [{r['kind']}] — {r['city']} ({lang})"
             f"{_state_text(office)}\n"
         )
     if nearest_stated is not None:
+        distance = distance_label(stated.iloc[0], "en", **where)
         out.write(
             f"Nearest office that states {', '.join(filters['languages'])}: {nearest_stated['name']} — "
-            f"{nearest_stated['city'] or ''} ({nearest_stated['distance_km']:.1f} km)\n"
+            f"{nearest_stated['city'] or ''} ({distance})\n"
         )
     if responsible.size:
         out.write("Responsible for this district:\n")

@@ -102,6 +102,9 @@ def main() -> None:
     else:
         st.markdown(f"- {res.esc(t('privacy.offline'))}")
     st.markdown(f"- {res.esc(t('find.locate_help'))}\n- {res.esc(t('map.no_tiles_note'))}")
+    st.page_link(
+        "ui/pages/accessibility.py", label=t("accessibility.title"), icon="♿", query_params={"lang": lang}
+    )
     res.write_url({"lang": lang})
 
 

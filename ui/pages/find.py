@@ -31,7 +31,7 @@ from finder.core import Finder, LocateError, Place
 from finder.map import build_map, map_payload_bytes
 from finder.rules import MAX_AGE, MAX_LIMIT, MAX_QUERY_LENGTH
 from finder.vocab import ISO_639_1, KINDS, OPEN_FILTERS, TOPICS
-from ui import office_lists
+from ui import cards, office_lists
 from ui import resources as res
 from ui.safe_text import md
 
@@ -568,7 +568,7 @@ def main() -> None:
                 st.caption(f"🕒 {t(f'results.open_note_{view.open}')}")
             if results.empty:
                 st.info(t("results.no_match"), icon="🔎")
-            office_lists.language_notice(view, results, nearest_stated, online)
+            office_lists.language_notice(view, results, nearest_stated, online, place)
             office_lists.render_cards(
                 results,
                 "result",
@@ -603,6 +603,7 @@ def main() -> None:
         statewide, "statewide", place=place, selected=view.office, columns=2, at=at, requested=view.languages
     )
 
+    cards.read_aloud_script()  # once per page: shows each card's read-aloud button where a voice exists
     res.write_url(urlstate.to_params(view))
     st.session_state["_perf_ms"] = round((time.perf_counter() - started) * 1000, 1)
 
