@@ -4,7 +4,11 @@
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 
-.PHONY: run test setup setup-test browser postgres lint validate pytest bench
+.PHONY: run test setup setup-test browser postgres nginx lint validate pytest bench serve serve-stop
+
+# make serve: nginx in front of SERVE_PROCESSES app processes at http://127.0.0.1:SERVE_PORT/ (deploy/).
+SERVE_PORT ?= 8080
+SERVE_PROCESSES ?= 2
 
 setup:
 	$(PIP) install -q -e .
@@ -28,6 +32,22 @@ postgres:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq postgresql >/dev/null; fi; }
 
+# Debian's nginx (and its brotli module) for `make serve` and the deployment tests; its own service is not
+# started by this (the stack runs nginx as the current user with a private prefix).
+nginx:
+	@{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } && \
+	  { [ -e /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so ] || ! apt-cache show libnginx-mod-http-brotli-filter >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq nginx >/dev/null && \
+	  { $$sudo apt-get install -y -qq libnginx-mod-http-brotli-filter >/dev/null 2>&1 || echo "nginx: brotli module not installable, gzip only"; }; }
+
+serve: setup nginx
+	$(PIP) install -q -e '.[serve]'
+	$(PYTHON) -m deploy.serve run --port $(SERVE_PORT) --processes $(SERVE_PROCESSES) $(if $(SERVE_ENV_FILE),--env-file $(SERVE_ENV_FILE)) $(if $(SERVE_SECRETS),--secrets $(SERVE_SECRETS))
+
+serve-stop:
+	$(PYTHON) -m deploy.serve stop
+
 lint:
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
@@ -38,7 +58,7 @@ validate:
 pytest:
 	$(PYTHON) -m pytest -q
 
-test: setup-test browser postgres lint validate pytest
+test: setup-test browser postgres nginx lint validate pytest
 
 bench:
 	$(PYTHON) benchmarks/bench_search.py
