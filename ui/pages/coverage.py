@@ -124,8 +124,8 @@ def _write_url(lang: str) -> None:
 
 @st.cache_resource(show_spinner=False)
 def get_coverage() -> Coverage:
-    """The coverage facade over the app's shared Finder."""
-    return Coverage(resources.get_finder())
+    """The coverage facade over the app's shared Finder (kept out of the per-run garbage scans)."""
+    return resources.settle(Coverage(resources.get_finder()))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
