@@ -330,7 +330,7 @@ def render_verify_page() -> None:
         logger.exception("the office of a valid link is not in the directory")
         st.error(t("verify.unavailable", lang))
         return
-    st.markdown(f"### {md(row.get('name', ''))}")
+    st.markdown(f"## {md(row.get('name', ''))}")
     st.write(t("verify.intro", lang))
     st.caption(t("verify.expires", lang, date=i18n.format_date(link.expires_at.date().isoformat(), lang)))
     if st.button(
