@@ -74,14 +74,12 @@ def main() -> None:
 
     st.header(t("accessibility.enforcement_heading"))
     st.markdown(md(t("accessibility.enforcement_text")))
-    e = res.esc
-    website = f'<a href="{e(ENFORCEMENT_URL)}" target="_blank" rel="noopener noreferrer" class="ltr">'
-    website += f"{e(urlsplit(ENFORCEMENT_URL).netloc)}</a>"
-    email = f'<a href="mailto:{e(ENFORCEMENT_EMAIL)}">{e(ENFORCEMENT_EMAIL)}</a>'
+    # Markdown links (constants, not data): inline <a> tags in a Markdown list lost their text on some loads.
+    host = urlsplit(ENFORCEMENT_URL).netloc
     st.markdown(
-        f'- <span lang="de">{e(ENFORCEMENT_NAME)}</span>\n'
-        f"- {e(t('office.website'))}: {website}\n- {e(t('office.email'))}: {email}",
-        unsafe_allow_html=True,
+        f"- {md(ENFORCEMENT_NAME)}\n"
+        f"- {md(t('office.website'))}: [{md(host)}]({ENFORCEMENT_URL})\n"
+        f"- {md(t('office.email'))}: [{md(ENFORCEMENT_EMAIL)}](mailto:{ENFORCEMENT_EMAIL})"
     )
     st.page_link("ui/pages/find.py", label=t("nav.find"), icon="🔎", query_params={"lang": lang})
     res.write_url({"lang": lang})
