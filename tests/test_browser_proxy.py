@@ -1,0 +1,84 @@
+"""The browser tests that matter most, through nginx (``deploy/``) instead of straight to Streamlit.
+
+The privacy promise (no request to any host but ours), the Content-Security-Policy (it must not break
+anything: no violation and no script error on the find page with a search and the map) and accessibility
+(axe-core, as ``test_accessibility.py``) hold when the app is reached the way a deployment serves it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from browser_helpers import DESKTOP, PHONE, RecordingPage
+from deploy_helpers import running_stack
+from test_accessibility import RUN_DONE
+from test_browser import wait_for_map, wait_for_results
+
+pytestmark = pytest.mark.browser
+
+#: Records every Content-Security-Policy violation in every frame (the map is an iframe).
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  const v = `${location.pathname}: ${e.violatedDirective} blocked ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`;
+  window.__cspViolations.push(v);
+  console.error('CSP violation ' + v);
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    with running_stack(tmp_path_factory.mktemp("proxy"), processes=2) as s:
+        yield s
+
+
+def test_find_page_through_nginx_private_and_within_the_policy(browser, stack, artifacts):
+    rp = RecordingPage(browser, DESKTOP)
+    rp.context.add_init_script(CSP_LISTENER)
+    console_errors: list[str] = []
+    rp.page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page = rp.page
+    try:
+        page.goto(f"{stack.url}/?lang=en", wait_until="domcontentloaded")
+        box = page.wait_for_selector(".st-key-place_text input", timeout=60_000)
+        box.fill("Leipzig")
+        box.press("Enter")
+        wait_for_results(page, timeout=60_000)
+        _iframe, frame = wait_for_map(page, timeout=60_000)
+        # a click on a marker selects its office: the map's scripts run under the component policy
+        frame.locator(".finder-marker").first.click(force=True)
+        page.wait_for_function("() => location.search.includes('office=')", timeout=30_000)
+        wait_for_map(page, timeout=60_000)
+        page.screenshot(path=str(artifacts / "proxy-desktop-leipzig.png"), full_page=True)
+        violations = [v for f in page.frames for v in f.evaluate("() => window.__cspViolations || []")]
+        assert violations == []
+        assert [e for e in console_errors if "Content Security Policy" in e or "CSP" in e] == []
+        assert rp.errors == []
+        assert rp.foreign_hosts() == set()
+        # the page really came through nginx (its headers), not around it
+        response = page.request.get(f"{stack.url}/")
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+    finally:
+        rp.close()
+
+
+PAGES = [
+    ("results", "/?lang=en&q=G%C3%B6rlitz&office=abh-goerlitz", DESKTOP, ".office-card"),
+    ("results, Arabic, phone", "/?lang=ar&q=Leipzig&topic=asylum", PHONE, ".office-card"),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "viewport", "ready"), PAGES, ids=[p[0] for p in PAGES])
+def test_accessibility_through_nginx(browser, stack, name, path, viewport, ready):
+    rp = RecordingPage(browser, viewport)
+    page = rp.page
+    try:
+        page.goto(f"{stack.url}{path}", wait_until="domcontentloaded")
+        page.wait_for_selector(ready, timeout=60_000)
+        page.wait_for_function(RUN_DONE, timeout=60_000)
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+        assert rp.foreign_hosts() == set()
+    finally:
+        rp.close()

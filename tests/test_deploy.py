@@ -1,0 +1,255 @@
+"""The deployment of ``deploy/``: nginx in front of two app processes under supervisor, on free local ports.
+
+One stack serves the whole module. What is checked: the rendered configuration (``nginx -t``), the
+headers of every kind of response (Content-Security-Policy, Referrer-Policy, nosniff, caching, gzip),
+sticky sessions (the routing cookie picks one process, for the page and for its WebSocket), and — last,
+because it kills a process — what visitors see when an app process dies while they are connected.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import quote
+
+import pytest
+from browser_helpers import DESKTOP, RecordingPage
+from deploy_helpers import AccessLog, running_stack
+from test_browser import wait_for_results
+
+from deploy import stack as deploy_stack
+from finder.settings import Settings
+
+#: One instant for "open now" on every card, so two loads of one view show the same cards.
+NOW = "2026-12-01T10:00"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    with running_stack(tmp_path_factory.mktemp("deploy"), processes=2, env={"FINDER_NOW": NOW}) as s:
+        yield s
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers (names in lower case) and body, also for error statuses."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def csp_directives(value: str) -> dict[str, list[str]]:
+    parts = [p.strip().split() for p in value.split(";") if p.strip()]
+    return {p[0]: p[1:] for p in parts}
+
+
+def test_rendered_configuration_passes_nginx_t(tmp_path):
+    config = deploy_stack.StackConfig(run_dir=tmp_path / "run", port=18080, app_ports=(18081, 18082, 18083))
+    deploy_stack.render(config)
+    checked = deploy_stack.check_nginx_config(config.run_dir)
+    assert checked.returncode == 0, checked.stderr
+    site = (config.run_dir / "beratungsfinder-site.conf").read_text()
+    assert site.count("server 127.0.0.1:1808") == 3
+    # the production site file (what a server's nginx includes) is accepted too
+    production = deploy_stack.site_config(
+        (8501, 8502), listen="127.0.0.1:18090", tile_origins=(), access_log="off", secure_cookie=True
+    )
+    (tmp_path / "site.conf").write_text(production)
+    main = (config.run_dir / "nginx.conf").read_text()
+    (tmp_path / "nginx.conf").write_text(
+        main.replace(str(config.run_dir / "beratungsfinder-site.conf"), "site.conf")
+    )
+    checked = subprocess.run(
+        [deploy_stack.find_nginx(), "-t", "-p", f"{tmp_path}/", "-c", str(tmp_path / "nginx.conf"),
+         "-e", str(tmp_path / "error.log")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert "Secure" in production
+    assert "Strict-Transport-Security" in production
+
+
+def test_security_headers_on_every_kind_of_response(stack):
+    tile_origins = [p.origin for p in Settings().tile_providers]
+    status, page_headers, page = get(f"{stack.url}/")
+    assert status == 200
+    assert b'<div id="root">' in page
+    bundle = re.search(rb'src="\./(static/js/[^"]+\.js)"', page)[1].decode()
+    responses = {
+        "page": page_headers,
+        "health": get(f"{stack.url}/_stcore/health")[1],
+        "streamlit bundle": get(f"{stack.url}/{bundle}")[1],
+        "vendor script": get(f"{stack.url}/app/static/vendor/leaflet-1.9.3/leaflet.js")[1],
+        "missing static file": get(f"{stack.url}/app/static/no-such-file.js")[1],
+        "component": get(f"{stack.url}/component/streamlit_folium.st_folium/index.html")[1],
+    }
+    for name, headers in responses.items():
+        assert headers.get("referrer-policy") == "no-referrer", name
+        assert headers.get("x-content-type-options") == "nosniff", name
+        csp = csp_directives(headers["content-security-policy"])
+        assert csp["default-src"] == ["'self'"], name
+        assert csp["frame-ancestors"] == ["'self'"], name
+        assert csp["connect-src"] == ["'self'"], name
+        assert csp["object-src"] == ["'none'"], name
+        # no other host than ours anywhere, except the opt-in tile servers as image sources
+        hosts = {v for values in csp.values() for v in values if "://" in v}
+        assert hosts == set(tile_origins), name
+        assert csp["img-src"] == ["'self'", "data:", "blob:", *tile_origins], name
+        eval_allowed = "'unsafe-eval'" in csp["script-src"]
+        assert eval_allowed == (name == "component"), name
+    assert get(f"{stack.url}/app/static/no-such-file.js")[0] == 404
+    # a routing cookie for the process, that says nothing about the person and ends with the session
+    cookie = page_headers["set-cookie"]
+    assert re.fullmatch(r"bf_route=[0-9a-f]{32}; Path=/; HttpOnly; SameSite=Lax", cookie)
+
+
+def test_cache_headers_and_compression(stack):
+    _status, _headers, page = get(f"{stack.url}/")
+    bundle = re.search(rb'src="\./(static/js/[^"]+\.js)"', page)[1].decode()
+    status, headers, body = get(f"{stack.url}/{bundle}", {"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert headers["content-encoding"] == "gzip"
+    plain = get(f"{stack.url}/{bundle}")[2]
+    assert gzip.decompress(body) == plain
+    assert len(body) < len(plain) / 2
+    # vendor files live in a folder named by their version: they never change under one URL
+    vendor = get(f"{stack.url}/app/static/vendor/leaflet-1.9.3/leaflet.css", {"Accept-Encoding": "gzip"})[1]
+    assert vendor["cache-control"] == "public, max-age=31536000, immutable"
+    assert vendor["content-type"].startswith("text/css")
+    assert vendor["content-encoding"] == "gzip"
+    if deploy_stack.BROTLI_MODULE.exists():
+        assert get(f"{stack.url}/{bundle}", {"Accept-Encoding": "br"})[1]["content-encoding"] == "br"
+    # the page itself is revalidated every time (it names the current bundles)
+    assert get(f"{stack.url}/")[1]["cache-control"] == "no-cache"
+
+
+def test_same_client_same_process_and_visitors_spread(stack):
+    log = AccessLog(stack)
+    ports_by_cookie: dict[str, set[int]] = {}
+    for i in range(16):
+        cookie = f"{i:032x}"
+        for _ in range(3):
+            mark = log.mark()
+            assert get(f"{stack.url}/_stcore/health", {"Cookie": f"bf_route={cookie}"})[0] == 200
+            ports_by_cookie.setdefault(cookie, set()).update(
+                r.upstream_port for r in log.since(mark) if r.uri == "/_stcore/health"
+            )
+    assert all(len(ports) == 1 for ports in ports_by_cookie.values()), ports_by_cookie
+    used = set().union(*ports_by_cookie.values())
+    assert used == set(stack.config.app_ports)
+
+
+def _cookie_for_port(stack, port: int) -> str:
+    """A routing cookie that nginx maps to the process on ``port``."""
+    log = AccessLog(stack)
+    for i in range(64):
+        cookie = f"{i + 1000:032x}"
+        mark = log.mark()
+        get(f"{stack.url}/_stcore/health", {"Cookie": f"bf_route={cookie}"})
+        if [r.upstream_port for r in log.since(mark)] == [port]:
+            return cookie
+    pytest.fail(f"no cookie routed to {port}")
+
+
+def _visitor(browser, stack, cookie: str) -> RecordingPage:
+    rp = RecordingPage(browser, DESKTOP)
+    rp.context.add_cookies([{"name": "bf_route", "value": cookie, "url": stack.url}])
+    return rp
+
+
+def _results(page) -> list[str]:
+    """The offices listed (their result keys, in order) once the list is there."""
+    wait_for_results(page, timeout=90_000)
+    return page.eval_on_selector_all(
+        "[class*='st-key-result-']",
+        "els => els.map(e => [...e.classList].find(c => c.startsWith('st-key-result-')))",
+    )
+
+
+@pytest.mark.browser
+def test_killing_an_app_process_while_visitors_are_connected(browser, stack):
+    """Visitors on the other process carry on; new visitors never see an error; a reload restores the view."""
+    log = AccessLog(stack)
+    doomed_port, other_port = stack.config.app_ports
+    dead_cookie = _cookie_for_port(stack, doomed_port)
+    doomed = _visitor(browser, stack, dead_cookie)
+    survivor = _visitor(browser, stack, _cookie_for_port(stack, other_port))
+    view = "/?lang=en&q=Leipzig&topic=asylum"
+    try:
+        mark = log.mark()
+        doomed.page.goto(f"{stack.url}{view}", wait_until="domcontentloaded")
+        before = _results(doomed.page)
+        survivor.page.goto(f"{stack.url}/?lang=en&q={quote('Görlitz')}", wait_until="domcontentloaded")
+        goerlitz = _results(survivor.page)
+        assert before and goerlitz
+        # each visitor's page came from the process its cookie names
+        pages = [r.upstream_port for r in log.since(mark) if r.uri == "/"]
+        assert sorted(pages) == sorted([doomed_port, other_port])
+
+        old_pid = stack.app_pids()[0]
+        killed = log.mark()
+        os.kill(old_pid, signal.SIGKILL)
+
+        # new visitors right away, before supervisor has the process back: 8 without a cookie, then 4
+        # whose cookie names the dead process
+        statuses = [get(f"{stack.url}/")[0] for _ in range(8)]
+        statuses += [get(f"{stack.url}/", {"Cookie": f"bf_route={dead_cookie}"})[0] for _ in range(4)]
+        assert statuses == [200] * 12
+        new_visitors = [r for r in log.since(killed) if r.uri == "/"]
+        assert all(r.status == 200 and r.upstream_port == other_port for r in new_visitors[-4:])
+
+        # the visitor on the other process carries on: a new search is answered
+        box = survivor.page.locator(".st-key-place_text input")
+        box.fill("Dresden")
+        box.press("Enter")
+        survivor.page.wait_for_function(
+            """(old) => { const keys = [...document.querySelectorAll("[class*='st-key-result-']")]
+                .map(e => [...e.classList].find(c => c.startsWith('st-key-result-')));
+                return location.search.includes('Dresden') && keys.length > 0
+                    && keys.join() !== old.join(); }""",
+            arg=goerlitz,
+            timeout=60_000,
+        )
+
+        # the visitor of the dead process reloads: its URL brings back the same view on the other process
+        doomed.page.reload(wait_until="domcontentloaded")
+        assert _results(doomed.page) == before
+        fresh = RecordingPage(browser, DESKTOP)
+        try:
+            fresh.page.goto(doomed.page.url, wait_until="domcontentloaded")
+            assert _results(fresh.page) == before
+        finally:
+            fresh.close()
+        assert doomed.errors == [] and survivor.errors == []
+    finally:
+        doomed.close()
+        survivor.close()
+
+    # Everything since the kill, WebSockets included (logged when they closed): the doomed visitor's
+    # WebSocket was on the killed process; no request was answered with a 5xx, because the first one that
+    # met the dead process was retried on the other one, which marked it failed for the rest.
+    after = log.since(killed)
+    retried = [r for r in after if len(r.upstreams) > 1]
+    print(
+        f"after the kill: {len(after)} requests, statuses {sorted({r.status for r in after})}, "
+        f"{len(retried)} retried on the other process ({[r.uri for r in retried]})"
+    )
+    assert any(r.uri == "/_stcore/stream" and r.upstreams == (f"127.0.0.1:{doomed_port}",) for r in after)
+    assert all(r.status < 500 for r in after)
+    assert retried
+    assert all(r.upstreams[0].endswith(f":{doomed_port}") and r.upstream_port == other_port for r in retried)
+
+    # supervisor has started the process again
+    deadline = time.monotonic() + 120
+    while stack.app_pids()[0] in (0, old_pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert stack.app_pids()[0] not in (0, old_pid)
