@@ -311,23 +311,14 @@ def one_process(folder: Path) -> Iterator[Target]:
 @contextlib.contextmanager
 def nginx_stack(folder: Path, processes: int) -> Iterator[Target]:
     """nginx in front of ``processes`` app processes: the deployment of ``deploy/`` (``make serve``)."""
-    from deploy.stack import Stack, StackConfig  # noqa: PLC0415 - only this mode needs it (and nginx)
+    sys.path.insert(0, str(REPO / "tests"))
+    from deploy_helpers import running_stack  # noqa: PLC0415 - only this mode needs it (and nginx)
 
-    ports: set[int] = set()
-    while len(ports) < processes + 1:
-        ports.add(_free_port())
-    port, *app_ports = sorted(ports)
-    config = StackConfig(run_dir=folder / "serve", port=port, app_ports=tuple(app_ports))
-    stack = Stack(config, env={"FINDER_CACHE_DIR": str(folder / "cache"), "PYTHONPATH": str(REPO)})
-    try:
-        stack.start()
-        stack.wait_ready(timeout_s=120)
-        direct = [f"http://127.0.0.1:{p}" for p in app_ports]
+    with running_stack(folder, processes=processes, env={"PYTHONPATH": str(REPO)}) as stack:
+        direct = [f"http://127.0.0.1:{port}" for port in stack.config.app_ports]
         yield Target(
             stack.url, stack.app_pids(), f"nginx + {processes} processes (deploy/, make serve)", direct
         )
-    finally:
-        stack.stop()
 
 
 # --------------------------------------------------------------------------------------------------
