@@ -4,7 +4,7 @@
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 
-.PHONY: run test setup setup-test browser postgres nginx lint validate pytest bench serve serve-stop
+.PHONY: run test setup setup-test browser postgres nginx lint validate pytest bench bench-load serve serve-stop
 
 # make serve: nginx in front of SERVE_PROCESSES app processes at http://127.0.0.1:SERVE_PORT/ (deploy/).
 SERVE_PORT ?= 8080
@@ -67,3 +67,9 @@ bench:
 	$(PYTHON) benchmarks/bench_cli.py
 	$(PYTHON) benchmarks/bench_import.py
 	$(PYTHON) benchmarks/bench_language_reach.py
+
+# Concurrent visitors (1, 10, 25, 50) against one app process, then against nginx + 2 processes (deploy/):
+# several minutes, and it uses both cores.
+bench-load: setup-test nginx
+	$(PYTHON) benchmarks/bench_load.py
+	$(PYTHON) benchmarks/bench_load.py --stack 2
