@@ -13,6 +13,7 @@ Not here: the ``verify`` page (the outreach tests check it).
 from __future__ import annotations
 
 import csv
+import tomllib
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -70,6 +71,27 @@ RUN_DONE = (
     '() => !document.querySelector(\'[data-testid="stStatusWidget"] [data-testid="stSpinner"],'
     ' [data-testid="stStatusWidget"] button\')'
 )
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _blend(fg: str, bg: str, alpha: float) -> str:
+    mixed = [round(alpha * int(fg[i : i + 2], 16) + (1 - alpha) * int(bg[i : i + 2], 16)) for i in (1, 3, 5)]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def test_theme_text_colour_keeps_faded_captions_readable() -> None:
+    # Streamlit draws captions and help text in the theme's text colour at 60 % opacity. The theme is on the
+    # page from the first paint, unlike the page CSS, which a rerun removes for a moment (3.88:1 then).
+    theme = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["theme"]
+    for background in ("#ffffff", "#f0f2f6"):  # the page and Streamlit's grey panels
+        caption = _luminance(_blend(theme["textColor"], background, 0.6))
+        ratio = (_luminance(background) + 0.05) / (caption + 0.05)
+        assert ratio >= 4.5, (background, round(ratio, 2))
 
 
 @pytest.fixture(scope="module")
