@@ -17,6 +17,7 @@ import streamlit as st
 
 from finder import corrections
 from finder import settings as _settings
+from finder.outreach.plan import status_tables
 from finder.outreach.store import OutreachStore, notes_line
 from ui.safe_text import md
 
@@ -36,11 +37,9 @@ def render_outreach_tab(
     refresh: Callable[[], None],
 ) -> None:
     """Draw the tab (``t``, ``flash`` and ``refresh`` are the review page's own helpers)."""
-    from finder.cli.outreach import status_tables  # noqa: PLC0415 - the one home of the two tables
-
     st.caption(t("review.outreach.plan_help"))
     settings = _settings.load()
-    states, shares = status_tables(settings, outreach.store, outreach)
+    states, shares = status_tables(corrections.load_directory(settings, outreach.store), outreach)
     if states.empty:
         st.info(t("review.outreach.no_rounds"))
     else:

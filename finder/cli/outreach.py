@@ -127,25 +127,13 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def status_tables(
-    settings, store, outreach, round_id: int | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per office states and the per district/kind coverage (shared with the review page)."""
-    from finder.outreach import plan  # noqa: PLC0415
-
-    offices = corrections.load_directory(settings, store)
-    now = store.clock()
-    names = dict(zip(offices["id"].astype(str), offices["name"].astype(str), strict=True))
-    states = plan.office_states(outreach.links(round_id), outreach.answers(round_id=round_id), now, names)
-    columns = ["id", "name", "round", "state", "sent", "opened", "answered", "confirmed", "expires", "email"]
-    return pd.DataFrame(states, columns=columns), plan.coverage(offices, today=now.date())
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     """Print the round's state per office and the coverage per district and kind."""
+    from finder.outreach.plan import status_tables  # noqa: PLC0415
+
     settings, store, outreach = _stores(args)
     try:
-        offices, shares = status_tables(settings, store, outreach, args.round)
+        offices, shares = status_tables(corrections.load_directory(settings, store), outreach, args.round)
     finally:
         store.dispose()
     if args.format == "json":

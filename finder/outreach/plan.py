@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from finder import freshness, vocab
-from finder.outreach.store import AnswerView, LinkView
+from finder.outreach.store import AnswerView, LinkView, OutreachStore
 
 __all__ = [
     "CONFIRMED_WITHIN_DAYS",
@@ -29,6 +29,7 @@ __all__ = [
     "office_states",
     "round_coverage",
     "select_offices",
+    "status_tables",
 ]
 
 #: Fields a rule can ask about (``--missing``), and what the letters list as missing.
@@ -244,3 +245,18 @@ def round_coverage(offices: pd.DataFrame, *, today: dt.date) -> dict[str, Any]:
     return {
         k: (v.item() if hasattr(v, "item") else v) for k, v in total.items() if k not in ("district", "kind")
     }
+
+
+def status_tables(
+    offices: pd.DataFrame, outreach: OutreachStore, round_id: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The state of each office asked (:func:`office_states`) and the :func:`coverage`, as tables.
+
+    ``offices`` is the directory with confirmations (:func:`finder.corrections.load_directory`); used by
+    ``finder outreach status`` and the review page.
+    """
+    now = outreach.store.clock()
+    names = dict(zip(offices["id"].astype(str), offices["name"].astype(str), strict=True))
+    states = office_states(outreach.links(round_id), outreach.answers(round_id=round_id), now, names)
+    columns = ["id", "name", "round", "state", "sent", "opened", "answered", "confirmed", "expires", "email"]
+    return pd.DataFrame(states, columns=columns), coverage(offices, today=now.date())
