@@ -133,6 +133,8 @@ class Session:
                 self.query = forward.page_info_changed.query_string
             elif kind == "script_finished" and forward.script_finished != FINISHED_FOR_RERUN:
                 step.finished = time.perf_counter() - started
+                if step.first_result is None:
+                    raise PageError("the run finished without the results heading")
                 return
 
     def _delta(self, forward: ForwardMsg, step: Step, started: float) -> None:
