@@ -352,7 +352,7 @@ class Level:
 
     @property
     def runs(self) -> int:
-        return sum(1 for s in self.steps if s.finished is not None)
+        return sum(1 for s in self.steps if s.finished is not None and not s.error)
 
 
 def _percentile(values: Sequence[float], q: float) -> float | None:
