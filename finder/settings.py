@@ -69,7 +69,7 @@ public_url
 outreach_secret
     Key of the HMAC that signs verification links. ``FINDER_OUTREACH_SECRET``; empty (default) = a random
     secret kept in the corrections database (created on first use). Set it in the environment, never in
-    the repository.
+    the repository; changing it makes every link already sent invalid.
 smtp_host, smtp_port, smtp_user, smtp_password, smtp_from, smtp_starttls
     The mail server that ``finder outreach send`` hands the round's e-mails to. ``FINDER_SMTP_HOST``
     (empty, the default, = nothing is ever sent), ``FINDER_SMTP_PORT`` (587), ``FINDER_SMTP_USER`` and

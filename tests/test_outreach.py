@@ -222,6 +222,10 @@ def test_status_json_and_send_refused_without_smtp(cli_env, tmp_path, capsys):
     assert {"share_confirmed_12m", "share_languages_stated"} <= set(total)
     code, _, err = run_cli(["outreach", "send", "--round", "1"], capsys)
     assert code == 2 and "FINDER_SMTP_HOST" in err
+    code, stdout, _ = run_cli(["report", "--format", "json"], capsys)
+    reach = json.loads(stdout)["outreach"]
+    assert code == 0 and reach["confirmed_by_office_12m"] == 0 and reach["offices"] == total["offices"]
+    assert reach["languages_stated"] == total["languages_stated"]
 
 
 # ------------------------------------------------------------------------------------------ answers
