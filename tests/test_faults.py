@@ -172,6 +172,10 @@ def test_postgresql_down_during_a_review_loses_nothing(pg, on_postgres, data_dir
     assert not at.exception, [e.value for e in at.exception]
     assert "The corrections database cannot be opened." in texts(at)
     assert any("is not available" in t and "nothing was saved" in t for t in texts(at))
+    # Signing in needs the lock state from the database: refused with the same message, not let through.
+    other = sign_in(review_page())
+    assert not other.exception and "review_user" not in other.session_state
+    assert "The corrections database cannot be opened." in texts(other)
     editor = DirectoryEditor(store, csv_path, target="csv")
     with pytest.raises(StoreUnavailableError, match="nothing was saved"):
         editor.accept(number, {"phone": "0351 99999"}, by="Anna")
