@@ -46,7 +46,8 @@ def test_search_map_click_and_no_third_party_request(browser, app_url, artifacts
         wait_for_results(page)
         first_result_s = time.perf_counter() - t0
         assert "Görlitz" in page.inner_text("[data-testid='stMain']")
-        assert "km" in page.inner_text("[class*='st-key-result-']")
+        # each card says how far (in words where both places are approximate: "in Görlitz", "about 12 km")
+        assert page.locator("[class*='st-key-result-'] .office-distance").first.inner_text().strip()
         _iframe, frame = wait_for_map(page)
 
         # the URL mirrors the state, so the view can be shared
