@@ -33,6 +33,7 @@ div[data-testid="stCaptionContainer"] { color: #5e5d5c; opacity: 1; }
   .office-card dl { gap: .1rem .5rem; }
   .stMain h1 { font-size: 1.9rem; }
   .stMain h2 { font-size: 1.35rem; }
+  .stMain h3 { font-size: 1.15rem; }
 }
 """
 
