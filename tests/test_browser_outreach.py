@@ -84,7 +84,8 @@ def test_office_corrects_hours_and_languages_maintainer_accepts_card_shows_it(br
         assert office_rows[office_id]["name"] in main.inner_text()
         # 2. New opening hours in the weekly editor, and the languages it counsels in.
         _change(page, "opening_hours")
-        for day, hours in (("Montag", "9-12"), ("Mittwoch", "09:00-12:00"), ("Donnerstag", "13-18")):
+        typed = {"Montag": "9-12", "Mittwoch": "09:00-12:00", "Donnerstag": "13-18"}
+        for day, hours in typed.items():
             field = page.get_by_label(day, exact=True)
             field.fill(hours)
             field.press("Enter")
@@ -95,8 +96,11 @@ def test_office_corrects_hours_and_languages_maintainer_accepts_card_shows_it(br
             box.click()
             box.fill(name)
             page.get_by_role("option", name=name, exact=True).click()
+            page.locator(".st-key-verify-languages").get_by_text(name, exact=True).wait_for(timeout=30_000)
             _ready(page)
         page.keyboard.press("Escape")  # close the list of languages
+        # The week survived the reruns of the language choice.
+        assert {day: page.get_by_label(day, exact=True).input_value() for day in typed} == typed
         page.screenshot(path=str(artifacts / "verify-office-page.png"), full_page=True)
         page.get_by_role("button", name="Korrekturen senden").click()
         page.get_by_text("Vielen Dank! Ihre Korrekturen sind gespeichert").wait_for(timeout=30_000)
