@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,6 +78,11 @@ def test_office_corrects_hours_and_languages_maintainer_accepts_card_shows_it(br
     rp = RecordingPage(browser, DESKTOP)
     page = rp.page
     try:
+        # 0. The letters print as one A4 page per office, and load nothing.
+        page.goto((folder / "letters.html").as_uri())
+        pdf = page.pdf(format="A4")
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == len(rows) - 1
+        assert rp.foreign_hosts() == set()
         # 1. The office opens its link: German first, its entry as we hold it.
         page.goto(link, wait_until="domcontentloaded")
         page.get_by_role("button", name="Alles stimmt noch").wait_for(timeout=60_000)

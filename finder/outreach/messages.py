@@ -159,15 +159,19 @@ def compose(row: Mapping[str, Any], link: str, expires: dt.datetime) -> Message:
 
 
 _LETTER_CSS = """
-@page { size: A4; margin: 20mm 20mm 20mm 25mm; }
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 11pt; line-height: 1.4; color: #000; }
+@page { size: A4; margin: 15mm 18mm 15mm 22mm; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; line-height: 1.3; color: #000; }
 .letter { page-break-after: always; break-after: page; }
 .letter:last-child { page-break-after: auto; break-after: auto; }
-.to { margin: 10mm 0 12mm; white-space: pre-line; }
-table { border-collapse: collapse; margin: .5em 0; }
-th, td { text-align: left; vertical-align: top; padding: .15em .8em .15em 0; }
+.to { margin: 5mm 0 8mm; white-space: pre-line; }
+h1 { font-size: 15pt; margin: 0 0 .6em; }
+h2 { font-size: 12pt; margin: .8em 0 .3em; }
+table { border-collapse: collapse; margin: .3em 0; }
+th, td { text-align: left; vertical-align: top; padding: .1em .8em .1em 0; }
+td { overflow-wrap: anywhere; }
 .link { font-family: monospace; word-break: break-all; }
 .qr { float: right; margin: 0 0 1em 1em; }
+.use { font-size: 8.5pt; }
 """
 
 
@@ -193,7 +197,8 @@ def letter_html(message: Message) -> str:
         "Angabe bestätigen oder korrigieren, oder bestätigen, dass alles stimmt:</p>"
         f'<p class="link">{e(message.link)}</p>'
         f"<p>Der Link gilt nur für Ihre Stelle und bis zum {message.expires:%d.%m.%Y}.</p>"
-        f"<p>{e(USE_OF_DATA)}</p><p>Vielen Dank!<br>Ihr Team des Beratungsfinders Sachsen</p></section>"
+        f'<p class="use">{e(USE_OF_DATA)}</p>'
+        "<p>Vielen Dank!<br>Ihr Team des Beratungsfinders Sachsen</p></section>"
     )
 
 
