@@ -339,3 +339,18 @@ def test_local_smtp_server_receives_exactly_the_planned_messages(cli_env, tmp_pa
         assert again.sent == 0 and len(inbox.messages) == len(planned)
     finally:
         store.dispose()
+
+
+def test_send_command_uses_the_smtp_settings(cli_env, tmp_path, capsys, smtp_server, monkeypatch):
+    inbox, port = smtp_server
+    run_cli(["outreach", "plan", "--kind", "ABH", "--output", str(tmp_path / "round")], capsys)
+    planned = len(list((tmp_path / "round").glob("*.eml")))
+    for name, value in {"HOST": "127.0.0.1", "PORT": str(port), "STARTTLS": "0", "PER_MINUTE": "6000",
+                        "FROM": "team@beratungsfinder.example"}.items():  # fmt: skip
+        monkeypatch.setenv(f"FINDER_SMTP_{name}", value)
+    code, stdout, _ = run_cli(["outreach", "send", "--round", "1"], capsys)
+    assert code == 0 and stdout.startswith(f"round 1: {planned} sent, 0 failed")
+    assert planned and len(inbox.messages) == planned
+    code, stdout, _ = run_cli(["outreach", "status", "--format", "json"], capsys)
+    states = [o["state"] for o in json.loads(stdout)["offices"]]
+    assert states.count("sent") == planned
