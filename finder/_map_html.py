@@ -65,6 +65,11 @@ class Office:
     distance_km: float | None
     lat: float
     lon: float
+    #: The distance as people read it (:func:`finder.distance_text.distance_label`): "in Chemnitz",
+    #: "about 12 km"; empty without a search place.
+    distance_text: str = ""
+    #: How far (m) the real place may be from the position (``finder.distance.PRECISION_KM``).
+    precision_m: float = 0.0
 
 
 @dataclass
@@ -86,6 +91,17 @@ class Location:
     @property
     def approximate(self) -> bool:
         return all(o.approximate for o in self.offices)
+
+    @property
+    def area_m(self) -> float:
+        """Radius (m) of the area an approximate position stands for; 0 for an exact one."""
+        return max(o.precision_m for o in self.offices) if self.approximate else 0.0
+
+    @property
+    def colour(self) -> str:
+        """The kind colour of a single kind, else neutral grey (an area cannot be drawn as a pie)."""
+        kinds = self.kinds
+        return KIND_COLOURS.get(kinds[0], KIND_COLOURS["OTHER"]) if len(kinds) == 1 else "#888888"
 
 
 def _fill(kinds: list[str]) -> str:
@@ -123,11 +139,6 @@ def _origin_symbol(size: int = 26) -> str:
     )
 
 
-def _format_km(km: float, labels: Mapping[str, str]) -> str:
-    number = f"{km:.1f}" if km < 100 else f"{km:.0f}"
-    return number.replace(".", labels.get("decimal_separator", "."))
-
-
 def _office_html(office: Office, labels: Mapping[str, str]) -> str:
     """Return the essentials of one office as HTML, every data value escaped."""
     colour = KIND_COLOURS.get(office.kind, KIND_COLOURS["OTHER"])
@@ -149,9 +160,8 @@ def _office_html(office: Office, labels: Mapping[str, str]) -> str:
         links.append(f'<a href="{_esc(href)}">{text}</a>' if href else text)
     if links:
         parts.append(f"<div>{'<br>'.join(links)}</div>")
-    if office.distance_km is not None:
-        distance = _fill_in(labels["distance"], km=_format_km(office.distance_km, labels))
-        parts.append(f"<div>{_esc(distance)}</div>")
+    if office.distance_text:
+        parts.append(f"<div>{_esc(office.distance_text)}</div>")
     if office.approximate:
         parts.append(f"<div><em>{_esc(labels['approximate'])}</em></div>")
     parts.append("</div>")
@@ -185,7 +195,11 @@ def _legend_html(
     kinds = [k for k in KINDS if k in kinds_present] + sorted(kinds_present - set(KINDS))
     rows = [(_swatch(KIND_COLOURS.get(k, KIND_COLOURS["OTHER"]), size=14), labels.get(k, k)) for k in kinds]
     if any(o.approximate for loc in locations for o in loc.offices):
-        rows.append((_swatch("#888", approximate=True, size=14), labels["approximate_legend"]))
+        area = (
+            '<span aria-hidden="true" style="display:inline-block;width:16px;height:16px;border-radius:50%;'
+            'border:1.5px dashed #222;background:rgba(136,136,136,.25);box-sizing:border-box"></span>'
+        )
+        rows.append((area, labels["approximate_legend"]))
     several = [loc for loc in locations if len(loc.offices) > 1]
     if several:
         rows.append((_swatch(_fill(several[0].kinds), size=18, text="2"), labels["several"]))

@@ -8,11 +8,37 @@ strings, never code; :class:`HtmlControl` and :class:`Attribution` insert their 
 
 from __future__ import annotations
 
-import folium
 from branca.element import MacroElement
 from folium.template import Template
 
-__all__ = ["CLUSTER_ICON_JS", "Attribution", "FitBounds", "HtmlControl", "MapStyle", "OpenPopup"]
+__all__ = [
+    "Attribution",
+    "FinderLayers",
+    "FitBounds",
+    "HtmlControl",
+    "MapStyle",
+]
+
+
+class FinderLayers(MacroElement):
+    """Call ``FinderMap.draw`` (the static script of :mod:`finder._map_script`) with this map's configuration.
+
+    The configuration is data (layer URLs, the search's offices with their escaped HTML, the neighbours'
+    names), written with ``tojson``; the code is in the cached script file.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            FinderMap.draw({{ this._parent.get_name() }}, {{ this.config|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, config: dict) -> None:
+        super().__init__()
+        self._name = "FinderLayers"
+        self.config = config
 
 
 class HtmlControl(MacroElement):
@@ -94,37 +120,6 @@ class FitBounds(MacroElement):
         self.max_zoom = max_zoom
 
 
-class OpenPopup(MacroElement):
-    """Open a marker's popup once the marker is on the map."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            (function (marker) {
-                marker.openPopup();
-                // streamlit-folium links the stylesheets only after running this script, so the popup
-                // was laid out without Leaflet's CSS. Once that applies (the map container gets
-                // overflow: hidden), lay it out again so that auto-pan brings all of it into view.
-                var tries = 0;
-                var timer = setInterval(function () {
-                    tries += 1;
-                    var map = marker._map;
-                    if (!map || getComputedStyle(map.getContainer()).overflow === "hidden" || tries > 50) {
-                        clearInterval(timer);
-                        if (marker.isPopupOpen()) { marker.getPopup().update(); }
-                    }
-                }, 100);
-            })({{ this.marker.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, marker: folium.Marker) -> None:
-        super().__init__()
-        self._name = "OpenPopup"
-        self.marker = marker
-
-
 class MapStyle(MacroElement):
     """Page CSS: background where there are no tiles, marker symbols, visible keyboard focus."""
 
@@ -145,6 +140,19 @@ class MapStyle(MacroElement):
                 .fm-origin span { width: 6px; height: 6px; border-radius: 50%; background: #000;
                     box-shadow: 0 0 0 2px #fff; }
                 .finder-marker:focus-visible { outline: 3px solid #000; outline-offset: 2px; }
+                .finder-label { background: transparent; border: none; }
+                .finder-label span { position: absolute; transform: translate(-50%, -50%);
+                    white-space: nowrap; font-family: sans-serif; color: #1d2329;
+                    text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; }
+                /* A town's name sits just above its point, so a marker there does not hide it. */
+                .finder-label span.finder-place-label { transform: translate(-50%, -115%); font-size: 11px; }
+                .finder-place-label.finder-size-1 { font-size: 12px; }
+                .finder-place-label.finder-size-2 { font-size: 13px; font-weight: 600; }
+                .finder-place-label.finder-size-3 { font-size: 15px; font-weight: 700; }
+                .finder-district-label { font-size: 12px; font-style: italic; color: #3d4650 !important;
+                    letter-spacing: .04em; }
+                .finder-neighbour-label { font-size: 13px; font-weight: 600; color: #3d4650 !important;
+                    text-transform: uppercase; letter-spacing: .08em; }
                 .finder-cluster span { display: flex; align-items: center; justify-content: center;
                     width: 34px; height: 34px; border-radius: 50%; background: rgba(255,255,255,.9);
                     border: 3px solid #333; box-sizing: border-box;
@@ -157,16 +165,3 @@ class MapStyle(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "FinderStyle"
-
-
-# Cluster icons count offices, not markers (a marker may stand for several offices), and are neutral
-# grey so that they are not mistaken for a kind colour.
-CLUSTER_ICON_JS = """
-function (cluster) {
-    var n = cluster.getAllChildMarkers().reduce(function (sum, m) {
-        return sum + (m.options.officeCount || 1);
-    }, 0);
-    return L.divIcon({html: '<span>' + n + '</span>', className: 'finder-cluster',
-                      iconSize: L.point(34, 34)});
-}
-"""

@@ -17,16 +17,14 @@ import copy
 import html
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import folium
-import folium.plugins
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from finder import i18n
 from finder._map_html import (
@@ -40,11 +38,14 @@ from finder._map_html import (
     _swatch,
     _tooltip_html,
 )
-from finder._map_templates import CLUSTER_ICON_JS, Attribution, FitBounds, HtmlControl, MapStyle, OpenPopup
+from finder._map_script import MAP_SCRIPT
+from finder._map_templates import Attribution, FinderLayers, FitBounds, HtmlControl, MapStyle
 from finder._values import finite_float as _float
 from finder._values import text as _text
 from finder.assets import asset_urls as _default_asset_urls
-from finder.distance import geodesic_km
+from finder.distance import geodesic_km, precision_km
+from finder.distance_text import distance_label
+from finder.map_layers import LayerFile, base_layer, municipality_layer, write_layer
 from finder.vocab import KINDS
 
 #: ``geocode_precision`` values whose position is only approximate (a postcode, town or district point).
@@ -74,8 +75,6 @@ DEFAULT_LABELS: dict[str, str] = {
     "several": "Several offices at one place",
     "n_offices": "{n} offices",
     "origin": "Your location",
-    "distance": "{km} km away",
-    "decimal_separator": ".",
     # Kind labels come from the interface catalogue, so the map and the list name kinds alike.
     **{kind: i18n.kind_label(kind, "en") for kind in KINDS},
 }
@@ -192,8 +191,14 @@ def offices_at(offices: pd.DataFrame, lat: object, lng: object, *, tolerance_m: 
 # --------------------------------------------------------------------------------------------------
 
 
-def _locations(offices: pd.DataFrame) -> list[Location]:
-    """Group offices with coordinates by (rounded) position, keeping the frame's order."""
+def _locations(
+    offices: pd.DataFrame, lang: str | None = None, origin_precision: str = "", origin_label: str = ""
+) -> list[Location]:
+    """Group offices with coordinates by (rounded) position, keeping the frame's order.
+
+    Distances are said in words (:func:`finder.distance_text.distance_label`) in ``lang``: no "0.0 km"
+    between two approximate positions.
+    """
     missing = [c for c in _REQUIRED_COLUMNS if c not in offices.columns]
     if missing:
         msg = f"offices lack the column(s) {', '.join(missing)}"
@@ -205,6 +210,8 @@ def _locations(offices: pd.DataFrame) -> list[Location]:
         lat, lon = lats[i], lons[i]
         if math.isnan(lat) or math.isnan(lon):
             continue  # online or statewide services without a place
+        precision = _text(row.get("geocode_precision"))
+        distance = _float(row.get("distance_km")) if has_distance else None
         office = Office(
             id=_text(row.get("id")),
             name=_text(row.get("name")),
@@ -213,10 +220,16 @@ def _locations(offices: pd.DataFrame) -> list[Location]:
             postcode=_text(row.get("postcode")),
             city=_text(row.get("city")),
             phone=_text(row.get("phone")),
-            approximate=_text(row.get("geocode_precision")) in APPROXIMATE_PRECISIONS,
-            distance_km=_float(row.get("distance_km")) if has_distance else None,
+            approximate=precision in APPROXIMATE_PRECISIONS,
+            distance_km=distance,
             lat=float(lat),
             lon=float(lon),
+            distance_text=(
+                distance_label(row, lang, origin_precision=origin_precision, origin_label=origin_label)
+                if distance is not None
+                else ""
+            ),
+            precision_m=precision_km(precision) * 1000.0 if precision in APPROXIMATE_PRECISIONS else 0.0,
         )
         key = _group_key(lat, lon)
         if key not in groups:
@@ -224,6 +237,96 @@ def _locations(offices: pd.DataFrame) -> list[Location]:
             groups[key] = Location(lat=float(lat), lon=float(lon))
         groups[key].offices.append(office)
     return list(groups.values())
+
+
+def _location_data(
+    location: Location,
+    labels: Mapping[str, str],
+    direction: str,
+    *,
+    selected: bool = False,
+    area: bool = False,
+) -> dict[str, Any]:
+    """What the map's script draws for one location; the HTML in it is escaped (:mod:`finder._map_html`)."""
+    count = len(location.offices)
+    size = (30 if count > 1 else 26) if selected else (24 if count > 1 else 20)
+    symbol = _swatch(
+        _fill(location.kinds),
+        approximate=location.approximate,
+        size=size,
+        text=str(count) if count > 1 else "",
+    )
+    if selected:
+        symbol = (
+            f'<span style="display:inline-block;border-radius:50%;box-shadow:0 0 0 3px #000,'
+            f'0 0 0 5px #fff">{symbol}</span>'
+        )
+    tooltip = _tooltip_html(location, labels, direction)
+    icon = f'<div role="img" aria-label="{_esc(re.sub("<[^>]+>", "", tooltip))}">{symbol}</div>'
+    data: dict[str, Any] = {
+        "lat": location.lat,
+        "lon": location.lon,
+        "ids": location.ids,
+        "n": count,
+        "size": size,
+        "icon": icon,
+        "tip": tooltip,
+        "popup": _popup_html(location, labels, direction),
+    }
+    if selected:
+        data["selected"] = True
+    if area and location.area_m > 0:
+        data["area"] = location.area_m
+        data["colour"] = location.colour
+    return data
+
+
+def office_layer(
+    offices: pd.DataFrame, labels: Mapping[str, str] | None = None, *, rtl: bool = False
+) -> list[dict[str, Any]]:
+    """All offices as the landing map's clustered layer (written with :func:`finder.map_layers.write_layer`).
+
+    Parameters
+    ----------
+    offices
+        The offices to browse (columns as for :func:`build_map`).
+    labels
+        Translations overriding :data:`DEFAULT_LABELS`.
+    rtl
+        Right-to-left popups and tooltips.
+
+    Returns
+    -------
+    list[dict]
+        One entry per marker: position, office ids, escaped icon, tooltip and popup HTML.
+    """
+    merged = {**DEFAULT_LABELS, **{k: str(v) for k, v in (labels or {}).items()}}
+    direction = "rtl" if rtl else "ltr"
+    return [_location_data(loc, merged, direction) for loc in _locations(offices)]
+
+
+def install_map_layers(
+    static_dir: Path | str,
+    data_dir: Path | str,
+    districts: gpd.GeoDataFrame,
+    *,
+    url_prefix: str = "/app/static",
+) -> dict[str, LayerFile]:
+    """Write the map's script and the layers that are the same for everybody; return them by name.
+
+    ``script`` (:data:`finder._map_script.MAP_SCRIPT`), ``base`` (:func:`finder.map_layers.base_layer`) and,
+    if ``data_dir`` has the municipality borders, ``municipalities``. Call once per process.
+    """
+    files = {
+        "script": write_layer(static_dir, "finder-map", MAP_SCRIPT, extension="js", url_prefix=url_prefix),
+        "base": write_layer(static_dir, "base", base_layer(districts, data_dir), url_prefix=url_prefix),
+    }
+    municipalities = municipality_layer(data_dir)
+    if municipalities is not None:
+        files["municipalities"] = write_layer(
+            static_dir, "municipalities", municipalities, url_prefix=url_prefix
+        )
+    return files
 
 
 def load_districts(data_dir: Path | str) -> gpd.GeoDataFrame:
@@ -260,29 +363,6 @@ def load_districts(data_dir: Path | str) -> gpd.GeoDataFrame:
     elif not districts.crs.equals("EPSG:4326"):
         districts = districts.to_crs("EPSG:4326")
     return districts
-
-
-def _districts_geojson(districts: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Return a compact GeoJSON dict: coordinates rounded to 5 decimals (~1 m), only an escaped label.
-
-    The label is escaped here because folium's GeoJsonTooltip inserts property values as HTML.
-    """
-    if districts.crs is not None and not districts.crs.equals("EPSG:4326"):
-        districts = districts.to_crs("EPSG:4326")
-    names = districts["name"] if "name" in districts.columns else pd.Series([""] * len(districts))
-    features = []
-    for name, geometry in zip(names, districts.geometry, strict=True):
-        if geometry is None or geometry.is_empty:
-            continue
-        rounded = shapely.transform(geometry, lambda xy: np.round(xy, 5))
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {"label": _esc(name)},
-                "geometry": shapely.geometry.mapping(rounded),
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
 
 
 def _asset_links(asset_urls: Mapping[str, str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -324,7 +404,11 @@ def _fit_bounds(
             lons = np.array([loc.lon for loc in locations])
             rank = geodesic_km(origin[0], origin[1], lats, lons)
         nearest = [locations[i] for i in np.argsort(rank, kind="stable")[:fit_nearest]]
-        points += [(loc.lat, loc.lon) for loc in nearest]
+        for loc in nearest:
+            # An approximate position is an area: the view shows all of it.
+            dlat = loc.area_m / 111_320.0
+            dlon = dlat / max(math.cos(math.radians(loc.lat)), 0.1)
+            points += [(loc.lat - dlat, loc.lon - dlon), (loc.lat + dlat, loc.lon + dlon)]
     lats_all = [p[0] for p in points]
     lons_all = [p[1] for p in points]
     return [[min(lats_all), min(lons_all)], [max(lats_all), max(lons_all)]]
@@ -333,11 +417,16 @@ def _fit_bounds(
 def build_map(
     offices: pd.DataFrame,
     *,
-    districts: gpd.GeoDataFrame | None,
+    layer_urls: Mapping[str, str],
+    browse_url: str | None = None,
+    browse_kinds: Sequence[str] = (),
+    neighbours: Sequence[Mapping[str, Any]] = (),
     origin: tuple[float, float] | None = None,
     origin_label: str = "",
+    origin_precision: str = "",
     selected_id: str | None = None,
     labels: Mapping[str, str] | None = None,
+    lang: str | None = None,
     tile_url: str = "",
     tile_attribution: str = "",
     asset_urls: Mapping[str, str] | None = None,
@@ -346,22 +435,37 @@ def build_map(
 ) -> folium.Map:
     """Build the office map.
 
+    The map's HTML holds only what belongs to this view (the search's offices, the neighbours' names in
+    the interface language, the legend, the view); the base map, the municipality borders, the landing
+    page's office layer and the drawing script are static files it names (:func:`install_map_layers`).
+
     Parameters
     ----------
     offices
         Offices to show: columns ``id``, ``name``, ``kind``, ``lat``, ``lon``; optionally ``street``,
-        ``postcode``, ``city``, ``phone``, ``geocode_precision``, ``distance_km``. Rows without valid
-        coordinates are skipped. Offices whose coordinates agree to 5 decimals share one marker.
-    districts
-        District polygons (:func:`load_districts`) drawn as the base map; None draws none.
+        ``postcode``, ``city``, ``phone``, ``geocode_precision``, ``distance_km``,
+        ``distance_precision_km``, ``same_place``. Rows without valid coordinates are skipped. Offices
+        whose coordinates agree to 5 decimals share one marker; an approximate position (postcode, town,
+        district) is drawn as an area of its precision's radius.
+    layer_urls
+        ``script`` (required), ``base``, ``municipalities``: URLs from :func:`install_map_layers`.
+    browse_url
+        URL of an office layer (:func:`office_layer`) drawn clustered below ``offices``, for browsing.
+    browse_kinds
+        Kinds in that layer (for the legend).
+    neighbours
+        Neighbouring states and countries: ``name``, ``lat``, ``lon`` (:func:`finder.map_layers.neighbours`).
     origin
         The user's position (lat, lon), drawn as a ring; the map then zooms to it and the nearest offices.
-    origin_label
-        Text for the origin in the legend (escaped); default ``labels["origin"]``.
+    origin_label, origin_precision
+        The search place's label (legend text, escaped; default ``labels["origin"]``) and precision (to say
+        "in your postcode area").
     selected_id
-        Id of an office to highlight: its marker is drawn larger, outside clusters, with its popup open.
+        Id of an office to highlight: its marker is drawn larger, with its popup open.
     labels
         Translations overriding :data:`DEFAULT_LABELS` (kind codes → labels, ``legend``, ...).
+    lang
+        Interface language of the distances in words.
     tile_url
         Tile URL template (``https://tiles.example.org/{z}/{x}/{y}.png``); empty = no tiles.
     tile_attribution
@@ -377,17 +481,20 @@ def build_map(
     Returns
     -------
     folium.Map
-        The map; every script and stylesheet it links is one of ``asset_urls``.
+        The map; every script and stylesheet it links is one of ``asset_urls`` or ``layer_urls``.
 
     Raises
     ------
     ValueError
-        If columns or assets are missing, or ``tile_url`` comes without ``tile_attribution``.
+        If columns, assets or the script are missing, or ``tile_url`` comes without ``tile_attribution``.
     """
     merged_labels = {**DEFAULT_LABELS, **{k: str(v) for k, v in (labels or {}).items()}}
     direction = "rtl" if rtl else "ltr"
     urls = dict(asset_urls) if asset_urls is not None else _default_asset_urls()
     map_js, map_css = _asset_links(urls)
+    if not layer_urls.get("script"):
+        msg = "layer_urls lacks 'script'; use finder.map.install_map_layers()"
+        raise ValueError(msg)
     if origin is not None:
         origin_lat, origin_lon = _float(origin[0]), _float(origin[1])
         if origin_lat is None or origin_lon is None or abs(origin_lat) > 90 or abs(origin_lon) > 180:
@@ -398,8 +505,7 @@ def build_map(
         msg = "a tile server needs an attribution (FINDER_TILE_ATTRIBUTION)"
         raise ValueError(msg)
 
-    locations = _locations(offices)
-    selected_marker: folium.Marker | None = None
+    locations = _locations(offices, lang, origin_precision, origin_label)
     selected = next((loc for loc in locations if selected_id and selected_id in loc.ids), None)
     if selected is not None:
         # The selected office heads the list in its marker's popup.
@@ -409,95 +515,42 @@ def build_map(
         (SAXONY_BOUNDS[0][0] + SAXONY_BOUNDS[1][0]) / 2,
         (SAXONY_BOUNDS[0][1] + SAXONY_BOUNDS[1][1]) / 2,
     ]
-    m = folium.Map(
-        location=centre,
-        zoom_start=8,
-        tiles=None,
-        control_scale=True,
-        minZoom=6,
-        maxZoom=18,
-    )
-    # Instance attributes, so folium's class-level CDN lists stay untouched for other code.
-    m.default_js = map_js
-    m.default_css = map_css
+    m = folium.Map(location=centre, zoom_start=8, tiles=None, control_scale=True, minZoom=6, maxZoom=18)
+    # Instance attributes, so folium's class-level CDN lists stay untouched for other code. The cluster
+    # plugin and our script come after Leaflet, in this order.
+    m.default_js = [
+        *map_js,
+        ("markerclusterjs", urls["markercluster_js"]),
+        ("finder_map", layer_urls["script"]),
+    ]
+    m.default_css = [*map_css, ("markerclustercss", urls["markercluster_css"])]
     m.add_child(MapStyle())
-
     if tile_url:
         folium.TileLayer(
             tiles=tile_url, attr=_esc(_plain_text(tile_attribution)), name="tiles", control=False, max_zoom=18
         ).add_to(m)
-    district_shapes = _districts_geojson(districts) if districts is not None else None
-    if district_shapes and district_shapes["features"]:
-        folium.GeoJson(
-            district_shapes,
-            name="districts",
-            control=False,
-            style_function=lambda _feature: {
-                "color": "#5a6570",
-                "weight": 1.2,
-                "fillColor": "#fbfaf6",
-                "fillOpacity": 0.9 if not tile_url else 0.15,
-            },
-            highlight_function=lambda _feature: {"weight": 2.5},
-            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-        ).add_to(m)
     m.add_child(Attribution(_esc(DATA_ATTRIBUTION)))
 
-    cluster = folium.plugins.MarkerCluster(
-        name="offices",
-        control=False,
-        icon_create_function=CLUSTER_ICON_JS,
-        show_coverage_on_hover=False,
-        max_cluster_radius=40,
-        spiderfy_on_max_zoom=True,
-        disable_clustering_at_zoom=13,
-    )
-    cluster.default_js = [("markerclusterjs", urls["markercluster_js"])]
-    cluster.default_css = [("markerclustercss", urls["markercluster_css"])]
-    cluster.add_to(m)
-    # Markers outside the cluster (selection, origin) go into a group that is added to the map after its
-    # markers exist, so Leaflet never draws them with its default image icon first.
-    top = folium.FeatureGroup(name="top", control=False).add_to(m)
-
-    for location in locations:
-        is_selected = location is selected
-        count = len(location.offices)
-        size = (30 if count > 1 else 26) if is_selected else (24 if count > 1 else 20)
-        symbol = _swatch(
-            _fill(location.kinds),
-            approximate=location.approximate,
-            size=size,
-            text=str(count) if count > 1 else "",
-        )
-        if is_selected:
-            symbol = (
-                f'<span style="display:inline-block;border-radius:50%;box-shadow:0 0 0 3px #000,'
-                f'0 0 0 5px #fff">{symbol}</span>'
-            )
-        tooltip_text = _tooltip_html(location, merged_labels, direction)
-        icon_html = f'<div role="img" aria-label="{_esc(re.sub("<[^>]+>", "", tooltip_text))}">{symbol}</div>'
-        marker = folium.Marker(
-            location=[location.lat, location.lon],
-            icon=folium.DivIcon(
-                html=icon_html,
-                icon_size=(size, size),
-                icon_anchor=(size // 2, size // 2),
-                class_name="finder-marker",
-            ),
-            popup=folium.Popup(_popup_html(location, merged_labels, direction), max_width=300),
-            tooltip=folium.Tooltip(tooltip_text),
-            # Carried into Leaflet's marker options, for the cluster count and for scripts and tests.
-            office_ids=location.ids,
-            office_count=count,
-            z_index_offset=1000 if is_selected else None,
-        )
-        marker.add_to(top if is_selected else cluster)
-        if is_selected:
-            selected_marker = marker
+    results = [
+        _location_data(loc, merged_labels, direction, selected=loc is selected, area=True)
+        for loc in locations
+    ]
+    config = {
+        "layers": {k: str(v) for k, v in layer_urls.items() if k in ("base", "municipalities") and v},
+        "neighbours": [[str(n["name"]), float(n["lat"]), float(n["lon"])] for n in neighbours],
+        "results": results,
+        "tiles": bool(tile_url),
+    }
+    if browse_url:
+        config["layers"]["offices"] = browse_url
+    m.add_child(FinderLayers(config))
 
     origin_text = None
     if origin is not None:
         origin_text = origin_label.strip() or merged_labels["origin"]
+        # In a group that is added to the map after its marker exists, so Leaflet never draws the marker
+        # with its default image icon first (a request for marker-icon.png).
+        top = folium.FeatureGroup(name="top", control=False).add_to(m)
         folium.Marker(
             location=list(origin),
             icon=folium.DivIcon(
@@ -510,19 +563,26 @@ def build_map(
             z_index_offset=-1000,
         ).add_to(top)
 
-    if locations or origin is not None:
-        legend = _legend_html(locations, merged_labels, direction, origin_text)
+    if locations or origin is not None or browse_kinds:
+        legend_locations = list(locations)
+        if browse_kinds:
+            # A stand-in office per browsed kind, so the legend names every kind on the map.
+            legend_locations.append(
+                Location(lat=0.0, lon=0.0, offices=[_legend_office(k) for k in browse_kinds])
+            )
+        legend = _legend_html(legend_locations, merged_labels, direction, origin_text)
         # With a selected office the legend starts folded so that it does not cover the open popup.
-        fold = 100_000 if selected_marker is not None else 600
+        fold = 100_000 if selected is not None else 600
         m.add_child(HtmlControl(legend, "bottomleft" if rtl else "bottomright", fold_below_px=fold))
 
     extra = [(selected.lat, selected.lon)] if selected is not None else []
     m.add_child(FitBounds(_fit_bounds(locations, origin, extra, fit_nearest), max_zoom=13))
-    if selected_marker is not None:
-        # Last: Leaflet cannot open the popup of a marker that is not on the map yet, and the popup's
-        # auto-pan must start from the fitted view.
-        m.add_child(OpenPopup(selected_marker))
     return m
+
+
+def _legend_office(kind: str) -> Office:
+    return Office(id="", name="", kind=kind, street="", postcode="", city="", phone="", approximate=False,
+                  distance_km=None, lat=0.0, lon=0.0)  # fmt: skip
 
 
 def map_payload_bytes(m: folium.Map) -> int:

@@ -19,6 +19,7 @@ radius   only offices within this many km          ``radius=25``
 limit    at most this many offices (nearest N)     ``limit=5``
 open     only offices open ``now`` or ``today``      ``open=now``
 office   id of the selected office                 ``office=mbe-caritas-dresden``
+tiles    map tiles the person switched on (a key)  ``tiles=osm``
 ======== ========================================= ==========================
 
 The Coverage page has ``topic``, ``language``, ``kind`` and ``age`` as above, plus:
@@ -96,6 +97,7 @@ PARAM_NAMES: tuple[str, ...] = (
     "limit",
     "open",
     "office",
+    "tiles",
 )
 #: Default number of offices listed.
 DEFAULT_LIMIT = 10
@@ -151,6 +153,9 @@ class ViewState:
         say open at that moment or on that day; None = no hours filter.
     office
         Id of the selected office or None.
+    tiles
+        Key of the tile provider the person switched on (``finder.tiles``), or None (no tiles). A key the
+        server does not offer is ignored by the page.
     """
 
     lang: str | None = None
@@ -164,6 +169,7 @@ class ViewState:
     limit: int = DEFAULT_LIMIT
     open: str | None = None
     office: str | None = None
+    tiles: str | None = None
 
 
 @dataclass(frozen=True)
@@ -323,6 +329,13 @@ def _office(text: str) -> str | None:
     return text if is_office_id(text) else None
 
 
+def _tile_key(text: str) -> str | None:
+    """A tile provider key: up to 40 letters, digits, ``.``, ``-``, ``_`` (which exist is the page's call)."""
+    key = text.strip()
+    valid = 0 < len(key) <= 40 and all(c.isascii() and (c.isalnum() or c in ".-_") for c in key)
+    return key if valid else None
+
+
 def _flag(text: str) -> bool | None:
     return {"1": True, "0": False}.get(text.strip())
 
@@ -352,6 +365,7 @@ _VIEW_READERS: dict[str, tuple[str, _Reader]] = {
     "limit": ("limit", _single(lambda text: parse_int(text, 1, MAX_LIMIT))),
     "open": ("open", _single(_choice(OPEN_FILTERS))),
     "office": ("office", _single(_office)),
+    "tiles": ("tiles", _single(_tile_key)),
 }
 _COVERAGE_READERS: dict[str, tuple[str, _Reader]] = {
     **_FILTERS,
@@ -430,6 +444,8 @@ def to_params(state: ViewState) -> dict[str, str]:
         out["open"] = state.open
     if state.office:
         out["office"] = state.office
+    if state.tiles:
+        out["tiles"] = state.tiles
     return out
 
 

@@ -1,4 +1,4 @@
-"""The office map: offline assets, escaping, colours, grouping of co-located offices, click → office."""
+"""The office map: offline assets and layer files, escaping, colours, areas, grouping, click → office."""
 
 from __future__ import annotations
 
@@ -16,20 +16,24 @@ import pytest
 from helpers import REPO
 from hypothesis import given
 from hypothesis import strategies as st
-from shapely.geometry import box
+from shapely.geometry import Point, box, shape
 
-from finder import assets
+from finder import assets, map_layers
 from finder._map_html import KIND_COLOURS
+from finder.distance import PRECISION_KM
 from finder.map import (
     DEFAULT_LABELS,
     SAXONY_BOUNDS,
     _esc,
     build_map,
+    install_map_layers,
     load_districts,
     map_payload_bytes,
     office_id_at,
+    office_layer,
     offices_at,
 )
+from finder.map_layers import write_layer
 from finder.vocab import KINDS
 
 URL_RE = re.compile(r"(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s\"'<>`)]*")
@@ -84,17 +88,35 @@ def installed(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     return static, assets.install_static_assets(static)
 
 
+@pytest.fixture(scope="module")
+def layers(installed) -> dict[str, str]:
+    """The script and base layers of the repository's data, written beside the vendor files."""
+    static, _ = installed
+    files = install_map_layers(static, REPO / "data", load_districts(REPO / "data"))
+    return {name: f.url for name, f in files.items()}
+
+
+def draw(offices: pd.DataFrame, layers: dict[str, str], **kwargs) -> str:
+    return render(build_map(offices, layer_urls=layers, **kwargs))
+
+
 def render(m: folium.Map) -> str:
     return m.get_root().render()
 
 
-def marker_icons(page: str) -> dict[str, str]:
-    """The HTML of every DivIcon, by its aria-label (the office name or "N offices")."""
+def config(page: str) -> dict:
+    """The configuration the map hands to its script (``FinderMap.draw(map, {...})``)."""
+    match = re.search(r"FinderMap\.draw\([a-z_0-9]+, (\{.*\})\);\n", page)
+    assert match, "the map does not call its script"
+    return json.loads(match.group(1))
+
+
+def results(page: str) -> dict[str, dict]:
+    """The search's locations by their aria-label (the office name or "N offices")."""
     found = {}
-    for encoded in re.findall(r'L\.divIcon\(\{\s*"html": ("(?:[^"\\]|\\.)*")', page):
-        icon = json.loads(encoded)
-        label = re.search(r'aria-label="([^"]*)"', icon)
-        found[label.group(1) if label else "origin"] = icon
+    for loc in config(page)["results"]:
+        label = re.search(r'aria-label="([^"]*)"', loc["icon"])
+        found[label.group(1)] = loc
     return found
 
 
@@ -107,27 +129,24 @@ def legend_html(page: str) -> str:
 # ---------------------------------------------------------------------------------------------- offline
 
 
-def test_rendered_map_links_nothing_outside_our_static_folder(offices, districts, installed):
+def test_rendered_map_links_nothing_outside_our_static_folder(offices, installed, layers):
     static, urls = installed
-    m = build_map(
-        offices,
-        districts=districts,
-        origin=(51.05, 13.74),
-        selected_id="b",
-        labels={"legend": EVIL},
-        asset_urls=urls,
+    page = draw(
+        offices, layers, origin=(51.05, 13.74), selected_id="b", labels={"legend": EVIL}, asset_urls=urls
     )
-    page = render(m)
     assert URL_RE.findall(page) == []
     links = re.findall(r'<script[^>]*\bsrc="([^"]*)"', page) + re.findall(r'<link[^>]*\bhref="([^"]*)"', page)
     assert links, "the map must link Leaflet"
-    assert set(links) <= set(urls.values())
-    for url in links:  # every linked file is there to be served
+    assert set(links) <= set(urls.values()) | set(layers.values())
+    assert layers["script"] in links
+    fetched = [v for k, v in config(page)["layers"].items()]
+    assert sorted(fetched) == sorted([layers["base"], layers["municipalities"]])
+    for url in [*links, *fetched]:  # every linked or fetched file is there to be served
         assert (static / url.removeprefix("/app/static/")).is_file(), url
 
 
-def test_every_folium_element_uses_local_js_and_css(offices, districts):
-    m = build_map(offices, districts=districts, origin=(51.05, 13.74))
+def test_every_folium_element_uses_local_js_and_css(offices, layers):
+    m = build_map(offices, layer_urls=layers, origin=(51.05, 13.74))
     render(m)
 
     def walk(element):
@@ -136,58 +155,61 @@ def test_every_folium_element_uses_local_js_and_css(offices, districts):
             yield from walk(child)
 
     mixins = [e for e in walk(m) if isinstance(e, folium.elements.JSCSSMixin)]
-    assert {type(e) for e in mixins} == {folium.Map, folium.plugins.MarkerCluster}
+    assert {type(e) for e in mixins} == {folium.Map}
     for element in mixins:
         for _name, url in element.default_js + element.default_css:
-            assert url.startswith("/app/static/vendor/"), url
+            assert url.startswith(("/app/static/vendor/", "/app/static/layers/")), url
     # folium's own (class-level) lists are left alone
     assert any("cdn" in url for _, url in folium.Map.default_js)
 
 
-def test_a_configured_tile_server_is_the_only_external_host(offices):
-    m = build_map(
+def test_a_configured_tile_server_is_the_only_external_host(offices, layers):
+    page = draw(
         offices,
-        districts=None,
+        layers,
         tile_url="https://tiles.example.org/{z}/{x}/{y}.png",
         tile_attribution='<a href="https://evil.example.com">© Tiles</a>',
     )
-    page = render(m)
     hosts = {re.sub(r"^(?:https?:)?//", "", u).split("/")[0] for u in URL_RE.findall(page)}
     assert hosts == {"tiles.example.org"}
     assert '"attribution": "\\u00a9 Tiles"' in page  # the pasted link became plain text
+    assert config(page)["tiles"] is True  # the base map is drawn see-through over tiles
 
 
-def test_tiles_need_an_attribution(offices):
+def test_tiles_need_an_attribution(offices, layers):
     with pytest.raises(ValueError, match="attribution"):
-        build_map(offices, districts=None, tile_url="https://tiles.example.org/{z}/{x}/{y}.png")
+        build_map(offices, layer_urls=layers, tile_url="https://tiles.example.org/{z}/{x}/{y}.png")
 
 
-def test_no_tiles_and_plain_text_attribution_by_default(offices):
-    page = render(build_map(offices, districts=None))
+def test_no_tiles_and_plain_text_attribution_by_default(offices, layers):
+    page = draw(offices, layers)
     assert "L.tileLayer" not in page
+    assert config(page)["tiles"] is False
     assert "GeoBasis-DE / BKG 2016, GeoNames" in page
 
 
-def test_missing_asset_urls_are_reported(offices):
+def test_missing_asset_urls_and_script_are_reported(offices, layers):
     with pytest.raises(ValueError, match="markercluster_js"):
-        build_map(offices, districts=None, asset_urls={"leaflet_js": "/x.js"})
+        build_map(offices, layer_urls=layers, asset_urls={"leaflet_js": "/x.js"})
+    with pytest.raises(ValueError, match="script"):
+        build_map(offices, layer_urls={"base": layers["base"]})
 
 
 # ---------------------------------------------------------------------------------------------- escaping
 
 
-def test_data_text_is_escaped_everywhere(offices, districts):
-    page = render(build_map(offices, districts=districts, labels={"MBE": "<i>MBE</i>"}))
+def test_data_text_is_escaped_everywhere(offices, layers):
+    page = draw(offices, layers, labels={"MBE": "<i>MBE</i>"})
     assert "<script>alert(1)" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # popup and tooltip show the text
-    # nothing that could end folium's JS template literals or run code inside them
-    assert "${1+1}" not in page
-    assert "`tick`" not in page
-    assert "&#36;{1+1}" in page
-    assert "&#96;tick&#96;" in page
-    assert "back&#92;slash" in page
     assert "<i>MBE</i>" not in page
-    assert "<b>x</b>" not in page  # district names go into the tooltip HTML escaped too
+    html_parts = [v for loc in config(page)["results"] for v in (loc["icon"], loc["tip"], loc["popup"])]
+    joined = "".join(html_parts)
+    assert "<script>alert(1)" not in joined
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in joined  # popup and tooltip show the text
+    # nothing that could end a JS template literal or run code inside one
+    assert "${1+1}" not in joined and "`tick`" not in joined
+    assert "&#36;{1+1}" in joined and "&#96;tick&#96;" in joined and "back&#92;slash" in joined
+    assert "<i>MBE</i>" not in joined and "&lt;i&gt;MBE&lt;/i&gt;" in joined
 
 
 @given(st.text())
@@ -197,17 +219,17 @@ def test_escaped_text_is_inert_and_round_trips(text):
     assert html.unescape(escaped) == text.strip()
 
 
-def test_phone_becomes_an_international_tel_link(offices):
-    page = render(build_map(offices, districts=None))
-    assert 'href="tel:+49351123456"' in page
+def test_phone_becomes_an_international_tel_link(offices, layers):
+    popups = "".join(loc["popup"] for loc in config(draw(offices, layers))["results"])
+    assert 'href="tel:+49351123456"' in popups
 
 
 @pytest.mark.parametrize("separator", ["; ", ", "])
-def test_each_listed_phone_gets_its_own_link(separator):
+def test_each_listed_phone_gets_its_own_link(separator, layers):
     # The directory allows ";" and "," between numbers; two numbers must never merge into one tel: link.
     row = office("p", 51.05, 13.74, phone=f"0351 111{separator}0341 222")
-    page = render(build_map(pd.DataFrame([row]), districts=None))
-    assert 'href="tel:+49351111"' in page and 'href="tel:+49341222"' in page
+    popup = config(draw(pd.DataFrame([row]), layers))["results"][0]["popup"]
+    assert 'href="tel:+49351111"' in popup and 'href="tel:+49341222"' in popup
 
 
 # ---------------------------------------------------------------------------------------------- colours
@@ -219,40 +241,60 @@ def test_every_kind_has_its_own_colour():
     assert all(re.fullmatch(r"#[0-9A-F]{6}", c) for c in KIND_COLOURS.values())
 
 
-def test_markers_and_legend_use_the_kind_colours(districts):
+def test_markers_and_legend_use_the_kind_colours(layers):
     frame = pd.DataFrame([office(k, 50.5 + i * 0.1, 12.5 + i * 0.2, kind=k) for i, k in enumerate(KINDS)])
     labels = {k: f"label-{k}" for k in KINDS} | {"legend": "Legende"}
-    page = render(build_map(frame, districts=districts, labels=labels))
+    page = draw(frame, layers, labels=labels)
     legend = legend_html(page)
-    icons = marker_icons(page)
+    icons = {name: loc["icon"] for name, loc in results(page).items()}
     for kind, colour in KIND_COLOURS.items():
         assert f"background:{colour}" in icons[f"Office {kind}"], kind
         assert re.search(rf"background:{colour}\"></span><bdi>label-{kind}</bdi>", legend), kind
     assert "<summary" in legend and "Legende</summary>" in legend
 
 
-def test_approximate_positions_are_hollow_and_say_so(offices):
-    page = render(build_map(offices, districts=None))
-    icons = marker_icons(page)
-    assert "fm-approx" in icons["Office b"]
-    assert "fm-approx" in icons["3 offices"]
-    assert "fm-approx" not in icons["Office c"]
-    assert page.count(DEFAULT_LABELS["approximate"]) == 4  # b, d1, d2, d3
+def test_approximate_positions_are_areas_of_their_precision(offices, layers):
+    page = draw(offices, layers)
+    found = results(page)
+    # a postcode point stands for an area of finder.distance.PRECISION_KM["postcode"] around it
+    assert found["Office b"]["area"] == PRECISION_KM["postcode"] * 1000
+    assert found["3 offices"]["area"] == PRECISION_KM["postcode"] * 1000
+    assert "area" not in found["Office c"]  # an exact position is a dot
+    assert "fm-approx" in found["Office b"]["icon"] and "fm-approx" not in found["Office c"]["icon"]
+    town = pd.DataFrame([office("t", 50.83, 12.92, geocode_precision="place")])
+    assert results(draw(town, layers))["Office t"]["area"] == PRECISION_KM["place"] * 1000
+    popups = "".join(loc["popup"] for loc in config(page)["results"])
+    assert popups.count(DEFAULT_LABELS["approximate"]) == 4  # b, d1, d2, d3
+    assert "Approximate position" in legend_html(page)
+
+
+def test_distances_on_the_map_say_what_the_positions_support(layers):
+    same = office("s", 50.8357, 12.92922, geocode_precision="place", city="Chemnitz", distance_km=0.0,
+                  distance_precision_km=6.0, same_place=True)  # fmt: skip
+    far = office("f", 51.05, 13.74, geocode_precision="postcode", distance_km=12.34, distance_precision_km=5.0,
+                 same_place=False)  # fmt: skip
+    exact = office("e", 51.2, 13.1, distance_km=7.25, distance_precision_km=0.0, same_place=False)
+    page = draw(pd.DataFrame([same, far, exact]), layers, origin=(50.8357, 12.92922), lang="en")
+    popups = {name: loc["popup"] for name, loc in results(page).items()}
+    assert "in Chemnitz" in popups["Office s"]
+    assert "0.0 km" not in "".join(popups.values()) and "0 km" not in popups["Office s"]
+    assert "about 12 km" in popups["Office f"]
+    assert "7.3 km" in popups["Office e"] or "7.2 km" in popups["Office e"]
 
 
 # ---------------------------------------------------------------------------------------------- grouping and clicks
 
 
-def test_co_located_offices_share_one_marker(offices):
-    page = render(build_map(offices, districts=None))
-    assert page.count("L.marker(") == 4  # a, b, c and the group d1–d3; the online service has no place
-    group = re.search(r'"officeIds": \[\s*"d1",\s*"d2",\s*"d3",\s*\]', page)
-    assert group
-    assert '"officeCount": 3' in page
-    assert "3 offices" in page
-    assert 'data-office-ids="d1 d2 d3"' in page
+def test_co_located_offices_share_one_marker(offices, layers):
+    page = draw(offices, layers)
+    locations = config(page)["results"]
+    assert len(locations) == 4  # a, b, c and the group d1–d3; the online service has no place
+    group = next(loc for loc in locations if loc["n"] == 3)
+    assert group["ids"] == ["d1", "d2", "d3"]
+    assert "3 offices" in group["tip"]
+    assert 'data-office-ids="d1 d2 d3"' in group["popup"]
     for name in ("Office d1", "Office d2", "Office d3"):
-        assert name in page
+        assert name in group["popup"]
 
 
 def test_office_id_at_finds_the_clicked_office(offices):
@@ -271,12 +313,12 @@ def test_offices_at_lists_the_whole_group(offices):
     assert offices_at(offices, 0, 0) == []
 
 
-def test_selected_office_is_highlighted_first_and_opened(offices):
-    page = render(build_map(offices, districts=None, selected_id="d2"))
-    assert ".openPopup();" in page
-    assert '"zIndexOffset": 1000' in page
-    popup = re.search(r'data-office-ids="d2 d1 d3"', page)
-    assert popup, "the selected office heads its marker's list"
+def test_selected_office_is_highlighted_first_and_opened(offices, layers):
+    found = results(draw(offices, layers, selected_id="d2"))
+    selected = [loc for loc in found.values() if loc.get("selected")]
+    assert len(selected) == 1 and selected[0]["ids"] == ["d2", "d1", "d3"]
+    assert 'data-office-ids="d2 d1 d3"' in selected[0]["popup"], "the selected office heads its list"
+    assert selected[0]["size"] > found["Office c"]["size"]
 
 
 # ---------------------------------------------------------------------------------------------- view, legend, rtl
@@ -288,48 +330,120 @@ def fitted_bounds(page: str) -> list[list[float]]:
     return json.loads(match.group(1))
 
 
-def test_view_fits_saxony_without_origin(offices):
-    assert fitted_bounds(render(build_map(offices, districts=None))) == [list(p) for p in SAXONY_BOUNDS]
+def test_view_fits_saxony_without_origin(offices, layers):
+    assert fitted_bounds(draw(offices, layers)) == [list(p) for p in SAXONY_BOUNDS]
 
 
-def test_view_fits_origin_and_nearest_markers(offices):
-    m = build_map(offices, districts=None, origin=(51.0, 13.7), origin_label="01067 <Dresden>", fit_nearest=1)
-    page = render(m)
+def test_view_fits_origin_and_nearest_markers(offices, layers):
+    page = draw(offices, layers, origin=(51.0, 13.7), origin_label="01067 <Dresden>", fit_nearest=1)
     assert fitted_bounds(page) == [[51.0, 13.7], [51.05, 13.74]]  # origin + office a
     assert "01067 &lt;Dresden&gt;" in legend_html(page)
     assert '"interactive": false' in page  # clicks on the origin ring reach the office below
 
 
-def test_rtl_sets_direction_on_legend_popups_and_tooltips(offices):
-    page = render(build_map(offices, districts=None, rtl=True))
+def test_view_shows_the_whole_area_of_an_approximate_office(layers):
+    town = pd.DataFrame([office("t", 50.8357, 12.92922, geocode_precision="place")])
+    (south, _west), (north, _east) = fitted_bounds(draw(town, layers, origin=(50.8357, 12.92922)))
+    assert north - south > 2 * 0.9 * PRECISION_KM["place"] / 111.32  # the 3 km circle fits, not a street
+
+
+def test_rtl_sets_direction_on_legend_popups_and_tooltips(offices, layers):
+    page = draw(offices, layers, rtl=True)
     assert '<details open dir="rtl"' in legend_html(page)
-    assert 'class="finder-popup" dir="rtl"' in page
-    assert '<span dir="rtl">' in page
-    assert 'class="finder-popup" dir="ltr"' not in page
-    assert '<span dir="ltr">0351 123456</span>' in page  # phone digits keep their order
-    assert "<bdi>Office b</bdi>" in page  # German names keep their own direction
+    locations = config(page)["results"]
+    popups = "".join(loc["popup"] for loc in locations)
+    assert 'class="finder-popup" dir="rtl"' in popups and 'dir="ltr"' not in popups.replace(
+        '<span dir="ltr">0351 123456</span>', ""
+    )
+    assert all('<span dir="rtl">' in loc["tip"] for loc in locations)
+    assert '<span dir="ltr">0351 123456</span>' in popups  # phone digits keep their order
+    assert "<bdi>Office b</bdi>" in popups  # German names keep their own direction
 
 
-def test_bad_input_gives_clear_errors(offices):
+def test_bad_input_gives_clear_errors(offices, layers):
     with pytest.raises(ValueError, match="lat"):
-        build_map(offices.drop(columns=["lat"]), districts=None)
+        build_map(offices.drop(columns=["lat"]), layer_urls=layers)
     with pytest.raises(ValueError, match="origin"):
-        build_map(offices, districts=None, origin=(float("nan"), 13.0))
+        build_map(offices, layer_urls=layers, origin=(float("nan"), 13.0))
 
 
-def test_payload_is_the_rendered_size(offices):
-    m = build_map(offices, districts=None)
+def test_payload_is_the_rendered_size(offices, layers):
+    m = build_map(offices, layer_urls=layers)
     size = map_payload_bytes(m)
     assert size == map_payload_bytes(m)  # measuring leaves the map as it was
     assert size == len(render(m).encode())
 
 
-# ---------------------------------------------------------------------------------------------- districts
+def test_a_search_map_is_small_because_its_layers_are_files(layers):
+    districts = load_districts(REPO / "data")
+    frame = pd.DataFrame([office(f"o{i}", 50.5 + i * 0.05, 12.5 + i * 0.1) for i in range(10)])
+    size = map_payload_bytes(build_map(frame, layer_urls=layers, origin=(51.0, 13.0)))
+    base = (REPO / "data" / "districts.geojson").stat().st_size
+    assert len(districts) == 13 and size < base / 3  # the district shapes are not in the map's HTML
 
 
-def test_districts_without_shapes_draw_no_layer(offices):
-    empty = gpd.GeoDataFrame({"name": ["x"]}, geometry=[None], crs="EPSG:4326")
-    assert "L.geoJson" not in render(build_map(offices, districts=empty))
+# ---------------------------------------------------------------------------------------------- browsing and layers
+
+
+def test_landing_map_browses_all_offices_from_a_file(offices, layers, installed):
+    static, _ = installed
+    layer = office_layer(offices)
+    assert [loc["ids"] for loc in layer] == [["a"], ["b"], ["c"], ["d1", "d2", "d3"]]
+    url = write_layer(static, "offices-en", layer).url
+    page = draw(
+        offices.iloc[0:0], layers, browse_url=url, browse_kinds=("MBE", "JMD"), labels={"MBE": "lbl-MBE"}
+    )
+    assert config(page)["layers"]["offices"] == url
+    assert config(page)["results"] == []
+    assert "lbl-MBE" in legend_html(page)  # the legend names the browsed kinds
+    assert json.loads((static / url.removeprefix("/app/static/")).read_text()) == layer
+
+
+def test_neighbours_are_named_in_the_interface_language(layers):
+    page = draw(pd.DataFrame(columns=["id", "name", "kind", "lat", "lon"]), layers,
+                neighbours=map_layers.neighbours(REPO / "data", "uk"))  # fmt: skip
+    names = [n[0] for n in config(page)["neighbours"]]
+    assert "Польща" in names and "Чехія" in names and "Thüringen" in names
+
+
+def test_layer_files_are_named_by_their_content(tmp_path):
+    first = write_layer(tmp_path, "base", {"a": [1, 2]})
+    again = write_layer(tmp_path, "base", {"a": [1, 2]})
+    changed = write_layer(tmp_path, "base", {"a": [1, 3]})
+    assert first == again and first.url != changed.url
+    assert re.fullmatch(r"/app/static/layers/base\.[0-9a-f]{12}\.json", first.url)
+    assert first.path.read_bytes() == b'{"a":[1,2]}' and first.size == 11
+    assert (tmp_path / "layers" / ".gitignore").read_text().strip().endswith("*")
+    script = write_layer(tmp_path, "finder-map", "var x = 1;", extension="js", url_prefix="/p/app/static/")
+    assert script.url.startswith("/p/app/static/layers/finder-map.") and script.url.endswith(".js")
+    with pytest.raises(ValueError, match="name"):
+        write_layer(tmp_path, "../evil", {})
+    with pytest.raises(ValueError):
+        write_layer(tmp_path, "nan", {"x": float("nan")})
+
+
+@pytest.mark.skipif(not (REPO / "data" / "districts.geojson").is_file(), reason="data not built")
+def test_repository_base_layer_names_towns_districts_and_neighbours(installed, layers):
+    static, _ = installed
+    base = json.loads((static / layers["base"].removeprefix("/app/static/")).read_text())
+    assert [d[0] for d in base["district_labels"]] == list(load_districts(REPO / "data")["name"])
+    outline = shape(base["outline"])
+    assert outline.geom_type in ("Polygon", "MultiPolygon") and 18_000 < outline.area * 111 * 70 < 19_500
+    places = {p[0]: p for p in base["places"]}
+    assert places["Dresden"][3] == 6 and places["Dresden"][4] == 3  # from the start, largest type
+    assert places["Hof"][3] <= 8  # a town across the border, for orientation
+    assert "Hamburg" not in places  # but not far away
+    neighbours = map_layers.neighbours(REPO / "data", "de")
+    assert {n["name"] for n in neighbours} == {"Polen", "Tschechien", "Bayern", "Thüringen", "Sachsen-Anhalt",
+                                               "Brandenburg"}  # fmt: skip
+    for n in neighbours:  # each label lies beyond the border, close to it
+        point = Point(n["lon"], n["lat"])
+        assert not outline.contains(point) and outline.distance(point) < 0.5, n
+    # sizes: the landing page fetches the script and the base layer; municipalities only from zoom 10
+    sizes = {name: (static / url.removeprefix("/app/static/")).stat().st_size for name, url in layers.items()}
+    assert sizes["base"] < 150_000 and sizes["script"] < 20_000 and sizes["municipalities"] < 400_000
+    borders = shape(json.loads((static / layers["municipalities"].removeprefix("/app/static/")).read_text()))
+    assert borders.geom_type == "MultiLineString" and outline.buffer(0.01).contains(borders)
 
 
 def test_load_districts_reads_the_geojson(tmp_path, districts):
@@ -344,13 +458,10 @@ def test_load_districts_reports_a_missing_file(tmp_path):
         load_districts(tmp_path)
 
 
-@pytest.mark.skipif(not (REPO / "data" / "districts.geojson").is_file(), reason="data not built")
-def test_repository_districts_draw_with_tooltips():
-    districts = load_districts(REPO / "data")
-    assert len(districts) == 13
-    page = render(build_map(pd.DataFrame(columns=["id", "name", "kind", "lat", "lon"]), districts=districts))
-    assert page.count('"label": ') == 13
-    assert "S\\u00e4chsische Schweiz-Osterzgebirge" in page
+def test_base_layer_of_other_districts_keeps_names_as_text(districts, tmp_path):
+    base = map_layers.base_layer(districts, tmp_path)  # no places.csv there: no town names
+    assert [d[0] for d in base["district_labels"]] == ["Dresden <b>x</b>", "Leipzig"]  # text, drawn as text
+    assert base["places"] == [] and base["district_borders"] is None  # two boxes share no border
 
 
 # ---------------------------------------------------------------------------------------------- assets

@@ -23,7 +23,8 @@ import streamlit.components.v2 as components_v2
 from finder import corrections, i18n, urlstate
 from finder.assets import install_static_assets
 from finder.core import Finder
-from finder.map import load_districts, offices_at
+from finder.map import install_map_layers, load_districts, office_layer, offices_at
+from finder.map_layers import neighbours, write_layer
 from ui import style
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +77,48 @@ def get_districts() -> gpd.GeoDataFrame:
 def get_asset_urls() -> dict[str, str]:
     """Copy Leaflet & co. from their PyPI packages into ``static/vendor`` (once) and return their URLs."""
     return install_static_assets(STATIC_DIR)
+
+
+def get_map_layers() -> dict[str, str]:
+    """Write the map's script, base map and municipality borders into ``static/layers`` (once); their URLs.
+
+    They are the same for every visitor, so each browser fetches them once (content-hashed names) instead
+    of receiving them inside every rerun's map.
+    """
+    return _map_layers(str(get_finder().settings.data_dir))
+
+
+@st.cache_resource(show_spinner=False)
+def _map_layers(data_dir: str) -> dict[str, str]:
+    files = install_map_layers(STATIC_DIR, data_dir, get_districts())
+    return {name: f.url for name, f in files.items()}
+
+
+def get_office_layer(lang: str, labels: dict[str, str]) -> tuple[str, tuple[str, ...]]:
+    """All listed offices as the landing map's layer file in ``lang``; its URL and the kinds in it.
+
+    Written once per process, language and directory (an accepted edit makes a new file).
+    """
+    finder = get_finder()
+    return _office_layer(id(finder), len(finder.offices), lang, tuple(sorted(labels.items())))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _office_layer(
+    finder_id: int, count: int, lang: str, labels: tuple[tuple[str, str], ...]
+) -> tuple[str, tuple[str, ...]]:
+    del finder_id, count  # only part of the cache key: a reloaded directory is another file
+    finder = get_finder()
+    offices = finder.offices[finder.offices["id"].isin(finder.index.ids[finder.index.active])]
+    layer = office_layer(offices, dict(labels), rtl=i18n.is_rtl(lang))
+    url = write_layer(STATIC_DIR, f"offices-{lang}", layer).url
+    return url, tuple(dict.fromkeys(str(k) for k in offices["kind"] if str(k)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def get_neighbours(lang: str, data_dir: str) -> list[dict[str, Any]]:
+    """The states and countries around Saxony; country names in ``lang`` (states keep their own names)."""
+    return neighbours(data_dir, lang)
 
 
 def now() -> dt.datetime:

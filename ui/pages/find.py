@@ -6,7 +6,7 @@ which is mirrored into the URL at the end of every run.
 
 Stable widget keys (for tests and links): ``ui_lang``, ``place_text`` (in form ``where_form``, submit
 ``place_submit``), ``geolocate``, ``place_pick``, ``topics``, ``languages``, ``age``, ``distance``,
-``open``, ``kinds``, ``reset_filters``, ``osm_tiles``, ``map``, ``clear_selection``, ``handout``; office cards
+``open``, ``kinds``, ``reset_filters``, ``tiles``, ``map``, ``clear_selection``, ``handout``; office cards
 are containers ``result-<id>``, ``responsible-<id>``, ``statewide-<id>``, ``selected-<id>`` with buttons
 ``show-<section>-<id>`` (and ``show-nearest_stated-<id>`` beside the line naming the nearest office that
 states the requested language).
@@ -43,9 +43,6 @@ EXTRA_LANGUAGES: tuple[str, ...] = (
     "de", "en", "uk", "ru", "ar", "fa", "tr", "vi", "fr", "es", "ps", "ti", "ku", "so", "sq", "ro", "pl",
     "bg", "sr", "hr", "bs", "ur", "hi", "zh", "ka", "hy", "az", "it", "pt", "hu", "cs", "ku",
 )  # fmt: skip
-#: OpenStreetMap's standard tiles, used only after the person switches them on.
-OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 MAP_HEIGHT = 450
 #: Filter widget keys and their "empty" values (for seeding and "Reset filters").
 FILTER_DEFAULTS: dict[str, object] = {"topics": [], "languages": [], "kinds": [], "age": None, "open": None}
@@ -259,29 +256,73 @@ def _map_labels(lang: str) -> dict[str, str]:
         several=i18n.t("map.several", lang),
         n_offices=i18n.t("map.n_offices", lang),
         origin=i18n.t("map.you_are_here", lang),
-        distance=i18n.t("units.km", lang, km="{km}"),
-        decimal_separator=i18n.format_number(1.5, lang, 1)[1],
     )
     return labels
 
 
-def render_map(map_frame: pd.DataFrame, place: Place | None, view: urlstate.ViewState) -> None:
-    """The map (same offices as the lists); a click sets the place or selects an office."""
-    lang = res.current_lang()
+def _on_tiles_change() -> None:
+    res.set_view(tiles=st.session_state.get("tiles") or None)
+
+
+def tile_choice(view: urlstate.ViewState) -> tuple[str, str]:
+    """The map background: none unless the person picks a provider (remembered in the URL as ``tiles``).
+
+    ``FINDER_TILE_URL`` (tiles the operator runs or chose) is used without asking. Each provider is named
+    with what it receives.
+    """
     settings = res.get_finder().settings
     if settings.tile_url:
-        tile_url, attribution = settings.tile_url, settings.tile_attribution
-    else:
-        osm = st.toggle(t("map.tiles_toggle"), key="osm_tiles")
-        tile_url, attribution = (OSM_TILES, OSM_ATTRIBUTION) if osm else ("", "")
+        return settings.tile_url, settings.tile_attribution
+    providers = {p.key: p for p in settings.tile_providers}
+    if not providers:
+        return "", ""
+    options = ["", *providers]
+    chosen = view.tiles if view.tiles in providers else ""
+    if st.session_state.get("tiles") not in options or st.session_state.get("tiles") != chosen:
+        st.session_state["tiles"] = chosen
+    names = {"": t("map.tiles_none"), **{key: p.name for key, p in providers.items()}}
+    choice = st.selectbox(
+        t("map.tiles_label"),
+        options=options,
+        format_func=names.__getitem__,
+        key="tiles",
+        on_change=_on_tiles_change,
+    )
+    provider = providers.get(choice or "")
+    if provider is None:
+        return "", ""
+    host = urlsplit(provider.origin).netloc
+    st.caption(f"🔓 {t('map.tiles_receives', provider=md(provider.name), host=md(host))}")
+    return provider.url, provider.attribution
+
+
+def render_map(map_frame: pd.DataFrame, place: Place | None, view: urlstate.ViewState) -> None:
+    """The map (same offices as the lists); a click sets the place or selects an office.
+
+    Before a place is chosen it shows every office, clustered (a static file per language), for browsing.
+    """
+    lang = res.current_lang()
+    settings = res.get_finder().settings
+    tile_url, attribution = tile_choice(view)
     origin = (place.lat, place.lon) if place is not None else None
+    labels = _map_labels(lang)
+    browse_url, browse_kinds, click_frame = None, (), map_frame
+    if place is None:
+        browse_url, browse_kinds = res.get_office_layer(lang, labels)
+        finder = res.get_finder()
+        click_frame = finder.offices[finder.offices["id"].isin(_listed_ids(finder))]
     m = build_map(
         map_frame,
-        districts=res.get_districts(),
+        layer_urls=res.get_map_layers(),
+        browse_url=browse_url,
+        browse_kinds=browse_kinds,
+        neighbours=res.get_neighbours(lang, str(settings.data_dir)),
         origin=origin,
         origin_label=place.label if place is not None else "",
+        origin_precision=place.precision if place is not None else "",
         selected_id=view.office,
-        labels=_map_labels(lang),
+        labels=labels,
+        lang=lang,
         tile_url=tile_url,
         tile_attribution=attribution,
         asset_urls=res.get_asset_urls(),
@@ -292,7 +333,7 @@ def render_map(map_frame: pd.DataFrame, place: Place | None, view: urlstate.View
         # A new map starts with no clicks: forget the last handled click so the same spot works again.
         st.session_state[MAP_SIGNATURE_KEY] = signature
         st.session_state[MAP_HANDLED_KEY] = {}
-    st.session_state[MAP_FRAME_KEY] = map_frame[["id", "lat", "lon"]].copy()
+    st.session_state[MAP_FRAME_KEY] = click_frame[["id", "lat", "lon"]]
     if settings.measure:
         st.session_state["_map_bytes"] = map_payload_bytes(m)
     st_folium(

@@ -1,0 +1,230 @@
+"""Benchmark of the server's CPU per page view, and of what the landing page sends to the browser.
+
+Run from the repository root: ``python benchmarks/bench_page_cpu.py [--views N] [--against REV]``.
+
+The app runs as a real ``streamlit run app.py`` on 127.0.0.1 (as in ``tests/browser_helpers.running_app``).
+Each page view is a fresh headless Chromium context (no cache, no session) that opens a search for Leipzig
+with a topic (``/?lang=de&q=Leipzig&topic=asylum``) and waits for the results and the map's markers. The
+server process's CPU seconds (user + system, children included, from ``psutil``) are read before the view
+and again once the server is idle after it; the median over the views is printed. Two warm-up views are
+not counted (the first run of a process imports and loads what every later view shares).
+
+The landing page (``/?lang=de``) is loaded once more with a recording browser: every response's size is
+summed by kind (Streamlit's own front end, which any Streamlit app sends and the browser caches; our
+vendor scripts; our map layers; the WebSocket messages, which carry the page and the map's HTML), so the
+payload of the map itself can be stated in KB.
+
+With ``--against REV`` the same views run against a temporary ``git worktree`` of that revision (e.g.
+``b43d852``, before the map layers became static files), and the ratio is printed. Not run in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+from playwright.sync_api import sync_playwright
+
+REPO = Path(__file__).resolve().parent.parent
+SEARCH_PATH = "/?lang=de&q=Leipzig&topic=asylum"
+LANDING_PATH = "/?lang=de"
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(repo: Path, folder: Path) -> Iterator[tuple[str, psutil.Process]]:
+    """Start ``streamlit run app.py`` of ``repo`` on a free 127.0.0.1 port; yield its URL and process."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(repo),
+        "FINDER_DATA_DIR": str(repo / "data"),
+        "FINDER_CACHE_DIR": str(folder / "cache"),
+        "FINDER_CORRECTIONS_DB": str(folder / "corrections.sqlite"),
+    }
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(repo / "app.py"),
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    log = (folder / "streamlit.log").open("w")
+    proc = subprocess.Popen(cmd, cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise SystemExit(
+                        f"the app in {repo} did not start; see {folder / 'streamlit.log'}"
+                    ) from None
+                time.sleep(0.3)
+        yield url, psutil.Process(proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def cpu_seconds(process: psutil.Process) -> float:
+    """User + system CPU seconds of the process and its children."""
+    times = process.cpu_times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def wait_idle(process: psutil.Process, *, quiet_s: float = 0.15, settle_s: float = 0.6) -> float:
+    """Wait until the server has used (almost) no CPU for ``settle_s``; return its CPU seconds then."""
+    last = cpu_seconds(process)
+    still = 0.0
+    while still < settle_s:
+        time.sleep(quiet_s)
+        now = cpu_seconds(process)
+        still = still + quiet_s if now - last < 0.005 else 0.0
+        last = now
+    return last
+
+
+def wait_for_view(page) -> None:
+    """The search's results and the map with its markers are on screen."""
+    page.wait_for_selector("[class*='st-key-result-']", timeout=120_000)
+    frame = page.wait_for_selector(MAP_IFRAME, timeout=120_000).content_frame()
+    frame.wait_for_selector(".leaflet-container", timeout=120_000)
+    frame.wait_for_selector(".finder-marker, .finder-cluster, .finder-area", timeout=120_000)
+
+
+def page_views(browser, url: str, process: psutil.Process, views: int, warmup: int = 2) -> list[float]:
+    """CPU seconds per page view (after ``warmup`` uncounted views)."""
+    costs = []
+    for i in range(warmup + views):
+        before = wait_idle(process)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+        page = context.new_page()
+        page.goto(url + SEARCH_PATH, wait_until="domcontentloaded")
+        wait_for_view(page)
+        context.close()  # the session ends as when a visitor leaves
+        after = wait_idle(process)
+        if i >= warmup:
+            costs.append(after - before)
+    return costs
+
+
+def _kind(url: str) -> str:
+    if "/app/static/layers/" in url:
+        return "map layers (static files)"
+    if "/app/static/" in url:
+        return "vendor scripts (Leaflet, jQuery, cluster)"
+    if "/component/" in url:
+        return "map component (streamlit-folium)"
+    return "Streamlit front end (any Streamlit app; cached)"
+
+
+def landing_payload(browser, url: str) -> dict[str, int]:
+    """Bytes of the landing page by kind (HTTP bodies and WebSocket frames received)."""
+    sizes: dict[str, int] = {}
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    page = context.new_page()
+    client = context.new_cdp_session(page)
+    client.send("Network.enable")
+    pending: dict[str, str] = {}
+
+    def on_response(event: dict) -> None:
+        pending[event["requestId"]] = event["response"]["url"]
+
+    def on_finished(event: dict) -> None:
+        target = pending.pop(event["requestId"], None)
+        if target is not None:
+            key = _kind(target)
+            sizes[key] = sizes.get(key, 0) + int(event.get("encodedDataLength", 0))
+
+    def on_frame(event: dict) -> None:
+        key = "WebSocket messages (page + map HTML)"
+        sizes[key] = sizes.get(key, 0) + len(event["response"].get("payloadData", ""))
+
+    client.on("Network.responseReceived", on_response)
+    client.on("Network.loadingFinished", on_finished)
+    client.on("Network.webSocketFrameReceived", on_frame)
+    page.goto(url + LANDING_PATH, wait_until="domcontentloaded")
+    frame = page.wait_for_selector(MAP_IFRAME, timeout=120_000).content_frame()
+    frame.wait_for_selector(".leaflet-container", timeout=120_000)
+    with contextlib.suppress(Exception):  # the older revision has no labels or clusters
+        frame.wait_for_selector(".finder-place-label, .finder-cluster", timeout=20_000)
+    page.wait_for_timeout(1500)  # late layer fetches (benchmark only: measures, asserts nothing)
+    context.close()
+    return sizes
+
+
+def measure(repo: Path, views: int) -> tuple[list[float], dict[str, int]]:
+    """Per-view CPU seconds and the landing payload of the app in ``repo``."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_app(repo, Path(tmp)) as (url, process),
+        sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            costs = page_views(browser, url, process, views)
+            payload = landing_payload(browser, url)
+        finally:
+            browser.close()
+    return costs, payload
+
+
+def _report(name: str, costs: list[float], payload: dict[str, int]) -> float:
+    median = statistics.median(costs)
+    print(f"{name}: server CPU per page view, median of {len(costs)}: {median:.3f} s "
+          f"(min {min(costs):.3f}, max {max(costs):.3f})")  # fmt: skip
+    print(f"{name}: landing page payload (bytes on the wire, KB):")
+    for key, size in sorted(payload.items()):
+        print(f"    {key:<52} {size / 1024:8.1f}")
+    ours = sum(v for k, v in payload.items() if not k.startswith("Streamlit front end"))
+    print(f"    {'without Streamlit front end':<52} {ours / 1024:8.1f}")
+    return median
+
+
+def main() -> None:
+    """Print CPU per view (and the ratio against ``--against``) and the landing payload."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--views", type=int, default=20, help="counted page views (default 20)")
+    parser.add_argument("--against", help="a git revision to compare with (run in a temporary worktree)")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores; views: {args.views}; page: {SEARCH_PATH}")
+    ours = _report("this tree", *measure(REPO, args.views))
+    if args.against:
+        with tempfile.TemporaryDirectory() as tmp:
+            worktree = Path(tmp) / "old"
+            subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.against], cwd=REPO,
+                           check=True, capture_output=True)  # fmt: skip
+            try:
+                theirs = _report(args.against, *measure(worktree, args.views))
+            finally:
+                subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=REPO, check=False)
+        print(f"ratio {args.against} / this tree: {theirs / ours:.1f}x less CPU per view")
+
+
+if __name__ == "__main__":
+    main()
