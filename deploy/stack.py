@@ -35,6 +35,7 @@ from pathlib import Path
 import jinja2
 from supervisor.xmlrpc import SupervisorTransport
 
+from finder.assets import AssetError, install_static_assets
 from finder.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -322,6 +323,12 @@ def render(config: StackConfig) -> Path:
         ),
         encoding="utf-8",
     )
+    # The app copies the map's scripts into static/ on its first page view; nginx serves that folder, so
+    # copy them now, before the first visitor asks for them.
+    try:
+        install_static_assets(REPO / "static")
+    except AssetError as exc:
+        raise StackError(str(exc)) from exc
     conf = run / "supervisord.conf"
     conf.write_text(
         env.get_template("supervisord.conf.j2").render(

@@ -13,6 +13,7 @@ Each app process gets its caches and corrections database in ``folder`` unless `
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -90,7 +91,11 @@ def _split(value: str) -> tuple[str, ...]:
 
 
 class AccessLog:
-    """Reads what nginx logged after a mark (requests are logged when they finish)."""
+    """Reads what nginx logged after a mark.
+
+    nginx writes a request's line after the response has gone out, so a client may hold the answer a
+    moment before the line is there: :meth:`wait` for the lines you expect rather than reading at once.
+    """
 
     def __init__(self, stack: Stack):
         self.path = stack.config.run_dir / "logs" / "nginx-access.log"
@@ -112,3 +117,12 @@ class AccessLog:
                     LoggedRequest(m["method"], m["uri"], int(m["status"]), _split(m["up"]), _split(m["ups"]))
                 )
         return requests
+
+    def wait(self, mark: int, uri: str, count: int = 1, timeout_s: float = 10) -> list[LoggedRequest]:
+        """The requests for ``uri`` logged after ``mark``, once there are ``count`` of them."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = [r for r in self.since(mark) if r.uri == uri]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)

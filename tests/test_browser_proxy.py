@@ -11,8 +11,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser_helpers import DESKTOP, PHONE, RecordingPage
 from deploy_helpers import running_stack
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from test_accessibility import RUN_DONE
-from test_browser import wait_for_map, wait_for_results
+from test_browser import MAP_IFRAME, wait_for_results
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +26,15 @@ document.addEventListener('securitypolicyviolation', (e) => {
   console.error('CSP violation ' + v);
 });
 """
+
+
+def wait_for_map(page, timeout=60_000):
+    """The map's frame once it shows markers (during a rerun Streamlit may keep a hidden copy of the
+    iframe first in the page, so the visible one is asked for)."""
+    iframe = page.wait_for_selector(f"{MAP_IFRAME}:visible", timeout=timeout)
+    frame = iframe.content_frame()
+    frame.wait_for_selector(".finder-marker, .finder-cluster", timeout=timeout)
+    return frame
 
 
 @pytest.fixture(scope="module")
@@ -40,20 +50,23 @@ def test_find_page_through_nginx_private_and_within_the_policy(browser, stack, a
     rp.page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     page = rp.page
     try:
-        page.goto(f"{stack.url}/?lang=en", wait_until="domcontentloaded")
-        box = page.wait_for_selector(".st-key-place_text input", timeout=60_000)
-        box.fill("Leipzig")
-        box.press("Enter")
+        page.goto(f"{stack.url}/?lang=en&q=Leipzig", wait_until="domcontentloaded")
         wait_for_results(page, timeout=60_000)
-        _iframe, frame = wait_for_map(page, timeout=60_000)
-        # a click on a marker selects its office: the map's scripts run under the component policy
-        frame.locator(".finder-marker").first.click(force=True)
-        page.wait_for_function("() => location.search.includes('office=')", timeout=30_000)
-        wait_for_map(page, timeout=60_000)
+        # a click on a marker selects its office: the map's scripts run under the component policy. A click
+        # that lands while a rerun replaces the map is lost (seen on a cold process), so click again then.
+        for _attempt in range(3):
+            wait_for_map(page).locator(".finder-marker:visible").first.click(force=True)
+            try:
+                page.wait_for_function("() => location.search.includes('office=')", timeout=15_000)
+                break
+            except PlaywrightTimeoutError:
+                continue
+        assert "office=" in page.url
+        wait_for_map(page)
         page.screenshot(path=str(artifacts / "proxy-desktop-leipzig.png"), full_page=True)
-        violations = [v for f in page.frames for v in f.evaluate("() => window.__cspViolations || []")]
-        assert violations == []
-        assert [e for e in console_errors if "Content Security Policy" in e or "CSP" in e] == []
+        # every violation in any frame (also in map frames replaced since) was written to the console
+        assert [e for e in console_errors if "Content Security Policy" in e or "CSP violation" in e] == []
+        assert page.evaluate("() => window.__cspViolations") == []
         assert rp.errors == []
         assert rp.foreign_hosts() == set()
         # the page really came through nginx (its headers), not around it
@@ -77,8 +90,13 @@ def test_accessibility_through_nginx(browser, stack, name, path, viewport, ready
         page.goto(f"{stack.url}{path}", wait_until="domcontentloaded")
         page.wait_for_selector(ready, timeout=60_000)
         page.wait_for_function(RUN_DONE, timeout=60_000)
+        # The "my position" button gets its name from its script once that has been imported (blob: URL);
+        # axe running before that sees a button without a name (a race of the page, not of the proxy).
+        page.wait_for_selector(".st-key-geolocate .geo[aria-label]", timeout=30_000)
         results = Axe().run(page)
-        assert results.violations_count == 0, results.generate_report()
+        # (the package's own report fails on targets inside iframes, which are lists)
+        found = [(v["id"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]]
+        assert found == []
         assert rp.foreign_hosts() == set()
     finally:
         rp.close()

@@ -106,6 +106,9 @@ def test_security_headers_on_every_kind_of_response(stack):
         eval_allowed = "'unsafe-eval'" in csp["script-src"]
         assert eval_allowed == (name == "component"), name
     assert get(f"{stack.url}/app/static/no-such-file.js")[0] == 404
+    # the vendor folder's .gitignore (and half-written .name.tmp copies) are not served
+    assert (deploy_stack.REPO / "static" / "vendor" / ".gitignore").is_file()
+    assert get(f"{stack.url}/app/static/vendor/.gitignore")[0] == 404
     # a routing cookie for the process, that says nothing about the person and ends with the session
     cookie = page_headers["set-cookie"]
     assert re.fullmatch(r"bf_route=[0-9a-f]{32}; Path=/; HttpOnly; SameSite=Lax", cookie)
@@ -140,9 +143,8 @@ def test_same_client_same_process_and_visitors_spread(stack):
         for _ in range(3):
             mark = log.mark()
             assert get(f"{stack.url}/_stcore/health", {"Cookie": f"bf_route={cookie}"})[0] == 200
-            ports_by_cookie.setdefault(cookie, set()).update(
-                r.upstream_port for r in log.since(mark) if r.uri == "/_stcore/health"
-            )
+            (logged,) = log.wait(mark, "/_stcore/health")
+            ports_by_cookie.setdefault(cookie, set()).add(logged.upstream_port)
     assert all(len(ports) == 1 for ports in ports_by_cookie.values()), ports_by_cookie
     used = set().union(*ports_by_cookie.values())
     assert used == set(stack.config.app_ports)
@@ -155,7 +157,7 @@ def _cookie_for_port(stack, port: int) -> str:
         cookie = f"{i + 1000:032x}"
         mark = log.mark()
         get(f"{stack.url}/_stcore/health", {"Cookie": f"bf_route={cookie}"})
-        if [r.upstream_port for r in log.since(mark)] == [port]:
+        if [r.upstream_port for r in log.wait(mark, "/_stcore/health")] == [port]:
             return cookie
     pytest.fail(f"no cookie routed to {port}")
 
@@ -192,7 +194,7 @@ def test_killing_an_app_process_while_visitors_are_connected(browser, stack):
         goerlitz = _results(survivor.page)
         assert before and goerlitz
         # each visitor's page came from the process its cookie names
-        pages = [r.upstream_port for r in log.since(mark) if r.uri == "/"]
+        pages = [r.upstream_port for r in log.wait(mark, "/", count=2)]
         assert sorted(pages) == sorted([doomed_port, other_port])
 
         old_pid = stack.app_pids()[0]
@@ -204,7 +206,7 @@ def test_killing_an_app_process_while_visitors_are_connected(browser, stack):
         statuses = [get(f"{stack.url}/")[0] for _ in range(8)]
         statuses += [get(f"{stack.url}/", {"Cookie": f"bf_route={dead_cookie}"})[0] for _ in range(4)]
         assert statuses == [200] * 12
-        new_visitors = [r for r in log.since(killed) if r.uri == "/"]
+        new_visitors = log.wait(killed, "/", count=12)
         assert all(r.status == 200 and r.upstream_port == other_port for r in new_visitors[-4:])
 
         # the visitor on the other process carries on: a new search is answered
