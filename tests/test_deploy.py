@@ -153,6 +153,26 @@ def test_same_client_same_process_and_visitors_spread(stack):
     assert used == set(stack.config.app_ports)
 
 
+def test_serve_command_line(tmp_path, capsys):
+    from deploy import serve
+
+    assert serve.main(["render-site", "--app-ports", "8601,8602", "--server-name", "finder.example.org"]) == 0
+    site = capsys.readouterr().out
+    assert "server 127.0.0.1:8601 " in site and "server 127.0.0.1:8602 " in site
+    assert "server_name finder.example.org;" in site
+    assert serve.main(["run", "--run-dir", str(tmp_path), "--env-file", str(tmp_path / "missing")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        serve.main(["run", "--processes", "0"])
+    assert exit_info.value.code == 2
+    # nothing running; and a stale pid file that names another process (this one) stops nothing
+    assert serve.main(["stop", "--run-dir", str(tmp_path)]) == 0
+    assert "nothing running" in capsys.readouterr().out
+    (tmp_path / "supervisord.pid").write_text(str(os.getpid()))
+    assert deploy_stack.stop_running(tmp_path) is None
+    assert not (tmp_path / "supervisord.pid").exists()
+
+
 def _cookie_for_port(stack, port: int) -> str:
     """A routing cookie that nginx maps to the process on ``port``."""
     log = AccessLog(stack)
