@@ -389,6 +389,8 @@ def test_landing_map_browses_all_offices_from_a_file(offices, layers, installed)
     static, _ = installed
     layer = office_layer(offices)
     assert [loc["ids"] for loc in layer] == [["a"], ["b"], ["c"], ["d1", "d2", "d3"]]
+    markup = json.dumps(layer, ensure_ascii=False)  # the script inserts icon, tooltip and popup as HTML
+    assert "<script>" not in markup and "&lt;script&gt;alert(1)&lt;/script&gt;" in markup
     url = write_layer(static, "offices-en", layer).url
     page = draw(
         offices.iloc[0:0], layers, browse_url=url, browse_kinds=("MBE", "JMD"), labels={"MBE": "lbl-MBE"}
