@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,8 @@ PLACE_ZOOMS: tuple[tuple[int, int], ...] = (
 #: Places outside Saxony are named if they lie within this many degrees of its bounding box (orientation
 #: across the border: Hof, Gera, Cottbus, Halle).
 OUTSIDE_MARGIN_DEG = 0.35
+#: Other versions of a layer file are deleted once they are this old (seconds).
+KEEP_OLD_VERSIONS_S = 24 * 3600
 #: Saxony's bounding box (south, west, north, east) used for the outside places.
 _SAXONY_BOX = (50.17, 11.87, 51.69, 15.04)
 
@@ -272,8 +275,22 @@ def write_layer(
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
+    _remove_old_versions(folder, name, extension, keep=target)
     url = f"{url_prefix.rstrip('/')}/{LAYER_SUBDIR}/{target.name}"
     return LayerFile(name=name, url=url, path=target, size=len(body))
+
+
+def _remove_old_versions(folder: Path, name: str, extension: str, *, keep: Path) -> None:
+    """Delete other versions of a layer that are older than :data:`KEEP_OLD_VERSIONS_S`.
+
+    Not at once: a page another process (or this one before an edit) sent may still fetch its version.
+    """
+    cutoff = time.time() - KEEP_OLD_VERSIONS_S
+    for old in folder.glob(f"{name}.*.{extension}"):
+        if old != keep and old.name.count(".") == 2:
+            with contextlib.suppress(OSError):  # another process removed it first
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
 
 
 def layer_urls(files: Mapping[str, LayerFile]) -> dict[str, str]:

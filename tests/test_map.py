@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import time
 from pathlib import Path
 
 import folium
@@ -418,6 +420,11 @@ def test_layer_files_are_named_by_their_content(tmp_path):
     assert (tmp_path / "layers" / ".gitignore").read_text().strip().endswith("*")
     script = write_layer(tmp_path, "finder-map", "var x = 1;", extension="js", url_prefix="/p/app/static/")
     assert script.url.startswith("/p/app/static/layers/finder-map.") and script.url.endswith(".js")
+    # older versions go once they are a day old (a page sent before may still fetch its version)
+    day_old = time.time() - map_layers.KEEP_OLD_VERSIONS_S - 60
+    os.utime(first.path, (day_old, day_old))
+    write_layer(tmp_path, "base", {"a": [1, 3]})
+    assert not first.path.exists() and changed.path.exists() and script.path.exists()
     with pytest.raises(ValueError, match="name"):
         write_layer(tmp_path, "../evil", {})
     with pytest.raises(ValueError):
