@@ -78,6 +78,22 @@ def streamlit_static_dir() -> Path:
     return Path(spec.origin).parent / "static"
 
 
+#: Streamlit components the app uses: (URL name, package, folder of its built frontend in the package).
+COMPONENTS = (("streamlit_folium.st_folium", "streamlit_folium", "frontend/build"),)
+
+
+def component_dirs() -> dict[str, Path]:
+    """The built frontend of each component in :data:`COMPONENTS` that is installed, by its URL name."""
+    found = {}
+    for name, package, folder in COMPONENTS:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin is not None:
+            path = Path(spec.origin).parent / folder
+            if (path / "index.html").is_file():
+                found[name] = path
+    return found
+
+
 def inline_script_hashes(index_html: Path) -> list[str]:
     """CSP source expressions (``'sha256-…'``) for the inline scripts of Streamlit's ``index.html``.
 
@@ -285,6 +301,7 @@ def site_config(
             component_csp=content_security_policy(tile_origins, hashes, component=True),
             streamlit_static=static / "static",
             app_static=app_static,
+            components=component_dirs(),
             ssl_certificate=ssl_certificate,
             ssl_certificate_key=ssl_certificate_key,
         )
