@@ -49,9 +49,9 @@ LAYER_SUBDIR = "layers"
 #: Coordinates are rounded to 4 decimals (about 10 m): finer than a pixel at the zooms the layers show.
 COORD_DECIMALS = 4
 #: A town's name appears from the first zoom whose population threshold it reaches (more names as one
-#: zooms in; the three cities from the start).
+#: zooms in; the three cities from the start, beside the district names).
 PLACE_ZOOMS: tuple[tuple[int, int], ...] = (
-    (100_000, 6), (40_000, 7), (15_000, 8), (6_000, 9), (2_000, 10), (800, 11)
+    (100_000, 6), (30_000, 8), (12_000, 9), (5_000, 10), (1_500, 11)
 )  # fmt: skip
 #: Places outside Saxony are named if they lie within this many degrees of its bounding box (orientation
 #: across the border: Hof, Gera, Cottbus, Halle).
@@ -97,7 +97,7 @@ def place_min_zoom(population: object) -> int:
 
     Examples
     --------
-    >>> place_min_zoom(560_000), place_min_zoom(25_000), place_min_zoom(400), place_min_zoom("")
+    >>> place_min_zoom(560_000), place_min_zoom(35_000), place_min_zoom(400), place_min_zoom("")
     (6, 8, 12, 12)
     """
     try:
