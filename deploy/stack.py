@@ -45,7 +45,9 @@ DEFAULT_RUN_DIR = REPO / ".serve"
 #: Where Debian's packages put what nginx needs.
 MIME_TYPES = Path("/etc/nginx/mime.types")
 BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")
-#: A process that refused or dropped a connection gets no new visitors for this long (then is tried again).
+#: A process that refused or dropped MAX_FAILS connections gets no requests for FAIL_TIMEOUT_S seconds (then
+#: is tried again); two, so that one glitch does not take a healthy process out.
+MAX_FAILS = 2
 FAIL_TIMEOUT_S = 10
 
 
@@ -297,6 +299,7 @@ def site_config(
             secure_cookie=secure_cookie,
             brotli=BROTLI_MODULE.exists() if brotli is None else brotli,
             fail_timeout_s=FAIL_TIMEOUT_S,
+            max_fails=MAX_FAILS,
             csp=content_security_policy(tile_origins, hashes),
             component_csp=content_security_policy(tile_origins, hashes, component=True),
             streamlit_static=static / "static",

@@ -22,6 +22,7 @@ import pytest
 from browser_helpers import DESKTOP, RecordingPage
 from deploy_helpers import AccessLog, running_stack
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from test_accessibility import RUN_DONE
 from test_browser import wait_for_results
 
 from deploy import stack as deploy_stack
@@ -38,13 +39,22 @@ def stack(tmp_path_factory):
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers (names in lower case) and body, also for error statuses."""
+    """Status, headers (names in lower case; several Set-Cookie lines joined by newlines) and body."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=30) as r:
-            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+            status, message, body = r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+        status, message, body = e.code, e.headers, e.read()
+    found = {k.lower(): v for k, v in message.items()}
+    found["set-cookie"] = "\n".join(message.get_all("Set-Cookie") or [])
+    return status, found, body
+
+
+def route_cookie(headers: dict[str, str]) -> str | None:
+    """The routing cookie a response sets (the whole Set-Cookie line), or None."""
+    lines = [c for c in headers["set-cookie"].split("\n") if c.startswith("bf_route=")]
+    return lines[0] if lines else None
 
 
 def csp_directives(value: str) -> dict[str, list[str]]:
@@ -58,7 +68,11 @@ def test_rendered_configuration_passes_nginx_t(tmp_path):
     checked = deploy_stack.check_nginx_config(config.run_dir)
     assert checked.returncode == 0, checked.stderr
     site = (config.run_dir / "beratungsfinder-site.conf").read_text()
-    assert site.count("server 127.0.0.1:1808") == 3
+    # one group for new visitors, and one per process in which the others stand by
+    assert site.count("upstream bf_app_") == 4
+    for port in config.app_ports:
+        assert site.count(f"server 127.0.0.1:{port} max_fails=2 fail_timeout=10s;") == 2
+        assert site.count(f"server 127.0.0.1:{port} max_fails=2 fail_timeout=10s backup;") == 2
     # the production site file (what a server's nginx includes) is accepted too
     production = deploy_stack.site_config(
         (8501, 8502), listen="127.0.0.1:18090", tile_origins=(), access_log="off", secure_cookie=True
@@ -110,9 +124,8 @@ def test_security_headers_on_every_kind_of_response(stack):
     # the vendor folder's .gitignore (and half-written .name.tmp copies) are not served
     assert (deploy_stack.REPO / "static" / "vendor" / ".gitignore").is_file()
     assert get(f"{stack.url}/app/static/vendor/.gitignore")[0] == 404
-    # a routing cookie for the process, that says nothing about the person and ends with the session
-    cookie = page_headers["set-cookie"]
-    assert re.fullmatch(r"bf_route=[0-9a-f]{32}; Path=/; HttpOnly; SameSite=Lax", cookie)
+    # a routing cookie: the number of the process, nothing about the person, gone with the session
+    assert re.fullmatch(r"bf_route=[01]; Path=/; HttpOnly; SameSite=Lax", route_cookie(page_headers))
 
 
 def test_cache_headers_and_compression(stack):
@@ -146,19 +159,31 @@ def test_cache_headers_and_compression(stack):
     assert page_headers["content-encoding"] == "gzip"
 
 
-def test_same_client_same_process_and_visitors_spread(stack):
+def test_sticky_sessions(stack):
     log = AccessLog(stack)
-    ports_by_cookie: dict[str, set[int]] = {}
-    for i in range(16):
-        cookie = f"{i:032x}"
+    ports = stack.config.app_ports
+    # new visitors (no cookie) spread over the processes; each is given the number of the one that answered
+    answered = []
+    for _ in range(6):
+        mark = log.mark()
+        _status, headers, _body = get(f"{stack.url}/_stcore/health")
+        (logged,) = log.wait(mark, "/_stcore/health")
+        number = re.match(r"bf_route=(\d+);", route_cookie(headers))[1]
+        assert ports[int(number)] == logged.upstream_port
+        answered.append(logged.upstream_port)
+    assert set(answered) == set(ports)
+    # a visitor with the cookie stays with that process, and keeps the cookie it has
+    for number, port in enumerate(ports):
         for _ in range(3):
             mark = log.mark()
-            assert get(f"{stack.url}/_stcore/health", {"Cookie": f"bf_route={cookie}"})[0] == 200
-            (logged,) = log.wait(mark, "/_stcore/health")
-            ports_by_cookie.setdefault(cookie, set()).add(logged.upstream_port)
-    assert all(len(ports) == 1 for ports in ports_by_cookie.values()), ports_by_cookie
-    used = set().union(*ports_by_cookie.values())
-    assert used == set(stack.config.app_ports)
+            _status, headers, _body = get(f"{stack.url}/_stcore/health", {"Cookie": f"bf_route={number}"})
+            assert [r.upstream_port for r in log.wait(mark, "/_stcore/health")] == [port]
+            assert route_cookie(headers) is None
+    # a cookie that names no process counts as none
+    mark = log.mark()
+    _status, headers, _body = get(f"{stack.url}/_stcore/health", {"Cookie": "bf_route=x"})
+    (logged,) = log.wait(mark, "/_stcore/health")
+    assert route_cookie(headers).startswith(f"bf_route={ports.index(logged.upstream_port)};")
 
 
 def test_serve_command_line(tmp_path, capsys):
@@ -182,15 +207,8 @@ def test_serve_command_line(tmp_path, capsys):
 
 
 def _cookie_for_port(stack, port: int) -> str:
-    """A routing cookie that nginx maps to the process on ``port``."""
-    log = AccessLog(stack)
-    for i in range(64):
-        cookie = f"{i + 1000:032x}"
-        mark = log.mark()
-        get(f"{stack.url}/_stcore/health", {"Cookie": f"bf_route={cookie}"})
-        if [r.upstream_port for r in log.wait(mark, "/_stcore/health")] == [port]:
-            return cookie
-    pytest.fail(f"no cookie routed to {port}")
+    """The routing cookie of the process on ``port``."""
+    return str(stack.config.app_ports.index(port))
 
 
 def _visitor(browser, stack, cookie: str) -> RecordingPage:
@@ -200,8 +218,9 @@ def _visitor(browser, stack, cookie: str) -> RecordingPage:
 
 
 def _results(page) -> list[str]:
-    """The offices listed (their result keys, in order) once the list is there."""
+    """The offices listed (their result keys, in order) once the page's run has finished."""
     wait_for_results(page, timeout=90_000)
+    page.wait_for_function(RUN_DONE, timeout=90_000)
     return page.eval_on_selector_all(
         "[class*='st-key-result-']",
         "els => els.map(e => [...e.classList].find(c => c.startsWith('st-key-result-')))",
@@ -259,10 +278,14 @@ def test_killing_an_app_process_while_visitors_are_connected(browser, stack):
         # new visitors right away, before supervisor has the process back: 8 without a cookie, then 4
         # whose cookie names the dead process
         statuses = [get(f"{stack.url}/")[0] for _ in range(8)]
-        statuses += [get(f"{stack.url}/", {"Cookie": f"bf_route={dead_cookie}"})[0] for _ in range(4)]
+        moved = [get(f"{stack.url}/", {"Cookie": f"bf_route={dead_cookie}"}) for _ in range(4)]
+        statuses += [status for status, _headers, _body in moved]
         assert statuses == [200] * 12
         new_visitors = log.wait(killed, "/", count=12)
         assert all(r.status == 200 and r.upstream_port == other_port for r in new_visitors[-4:])
+        # and their cookie moves to the process that answered
+        other_cookie = _cookie_for_port(stack, other_port)
+        assert all(route_cookie(headers).startswith(f"bf_route={other_cookie};") for _s, headers, _b in moved)
 
         # the doomed visitor's page reconnects by itself, to the other process (a new session there). It
         # keeps showing what it showed (Streamlit does not run the page again on reconnection), and the
@@ -280,6 +303,8 @@ def test_killing_an_app_process_while_visitors_are_connected(browser, stack):
                 continue
         print(f"the visitor of the dead process needed {attempts} search(es) after reconnecting")
         assert "Chemnitz" in doomed.page.url
+        # its cookie followed its new WebSocket, so its later requests go where its session now is
+        assert [c["value"] for c in doomed.context.cookies() if c["name"] == "bf_route"] == [other_cookie]
 
         # the visitor on the other process carries on: a new search is answered
         _search(survivor.page, "Dresden", goerlitz)
@@ -299,8 +324,9 @@ def test_killing_an_app_process_while_visitors_are_connected(browser, stack):
         survivor.close()
 
     # Everything since the kill, WebSockets included (logged when they closed): the doomed visitor's
-    # WebSocket was on the killed process; no request was answered with a 5xx, because the first one that
-    # met the dead process was retried on the other one, which marked it failed for the rest.
+    # WebSocket was on the killed process; no request was answered with a 5xx, because the requests that
+    # met the dead process (max_fails per upstream group) were retried on the other one, and the rest went
+    # there directly.
     after = log.since(killed)
     retried = [r for r in after if len(r.upstreams) > 1]
     print(
