@@ -7,6 +7,9 @@ anything: no violation and no script error on the find page with a search and th
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser_helpers import DESKTOP, PHONE, RecordingPage
@@ -16,6 +19,9 @@ from test_accessibility import RUN_DONE
 from test_browser import MAP_IFRAME, wait_for_results
 
 pytestmark = pytest.mark.browser
+
+#: A content-hashed file name (name.<hash>.ext), as deploy/'s nginx configuration recognises it.
+HASHED = re.compile(r"[.-][0-9a-fA-F]{8,64}\.[A-Za-z0-9]+$")
 
 #: Records every Content-Security-Policy violation in every frame (the map is an iframe).
 CSP_LISTENER = """
@@ -48,6 +54,15 @@ def test_find_page_through_nginx_private_and_within_the_policy(browser, stack, a
     rp.context.add_init_script(CSP_LISTENER)
     console_errors: list[str] = []
     rp.page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    static_answers: list[tuple[str, int, str]] = []
+    rp.context.on(
+        "response",
+        lambda r: (
+            static_answers.append((r.url, r.status, r.headers.get("cache-control", "")))
+            if "/app/static/" in r.url
+            else None
+        ),
+    )
     page = rp.page
     try:
         page.goto(f"{stack.url}/?lang=en&q=Leipzig", wait_until="domcontentloaded")
@@ -67,6 +82,13 @@ def test_find_page_through_nginx_private_and_within_the_policy(browser, stack, a
         # every violation in any frame (also in map frames replaced since) was written to the console
         assert [e for e in console_errors if "Content Security Policy" in e or "CSP violation" in e] == []
         assert page.evaluate("() => window.__cspViolations") == []
+        # the map's files (scripts, layers) came from nginx's static folder; versioned and content-hashed
+        # ones are cached for good, others for 5 minutes
+        assert any(HASHED.search(urlsplit(url).path) for url, _status, _cache in static_answers)
+        for url, status, cache in static_answers:
+            assert status in (200, 304), url
+            lasting = HASHED.search(urlsplit(url).path) or "/app/static/vendor/" in url
+            assert cache == ("public, max-age=31536000, immutable" if lasting else "public, max-age=300"), url
         assert rp.errors == []
         assert rp.foreign_hosts() == set()
         # the page really came through nginx (its headers), not around it
