@@ -282,8 +282,10 @@ def language_selector(lang: str) -> str:
 # server with the page, no extra package and no CDN). The browser asks the person for permission; the
 # position goes only to this server, and only after the button is pressed.
 
+# Hidden until the script has given it its label in the page's language: a button without a name must
+# never be on the page, not even for the moment before the script runs (axe found it there).
 _GEOLOCATE_HTML = (
-    '<button type="button" class="geo">'
+    '<button type="button" class="geo" hidden>'
     '<span aria-hidden="true">📍</span> <span class="label"></span></button>'
 )
 _GEOLOCATE_CSS = """
@@ -302,6 +304,7 @@ export default function (component) {
   button.querySelector(".label").textContent = (data && data.label) || "Use my location";
   button.title = (data && data.help) || "";
   button.setAttribute("aria-label", (data && data.label) || "Use my location");
+  button.hidden = false;
   button.onclick = () => {
     if (!("geolocation" in navigator)) { setTriggerValue("failed", "unsupported"); return; }
     button.disabled = true;
