@@ -411,10 +411,10 @@ def tiny(tmp_path, monkeypatch) -> Iterator[pd.DataFrame]:
     monkeypatch.setenv("FINDER_DATA_DIR", str(data))
     monkeypatch.setenv("FINDER_CORRECTIONS_DB", str(tmp_path / "corrections.sqlite"))
     monkeypatch.setattr(ui.resources, "now", lambda: TUESDAY_10)
-    ui.resources.get_finder.clear()  # the cached directory is the real one
+    ui.resources.reload_directory()  # the cached directory is the real one
     ui.resources.get_districts.clear()
     yield pd.DataFrame(rows)
-    ui.resources.get_finder.clear()
+    ui.resources.reload_directory()
     ui.resources.get_districts.clear()
 
 

@@ -71,10 +71,10 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("FINDER_CORRECTIONS_TARGET", "csv")
     monkeypatch.setenv("FINDER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.syspath_prepend(str(REPO))
-    ui.resources.get_finder.clear()  # the cached directory may be another test's
+    ui.resources.reload_directory()  # the cached directory may be another test's
     ui.resources.get_districts.clear()
     yield data
-    ui.resources.get_finder.clear()
+    ui.resources.reload_directory()
     ui.resources.get_districts.clear()
 
 

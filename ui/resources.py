@@ -21,6 +21,7 @@ import streamlit as st
 import streamlit.components.v2 as components_v2
 
 from finder import corrections, i18n, urlstate
+from finder import settings as _settings
 from finder.assets import install_static_assets
 from finder.core import Finder
 from finder.map import install_map_layers, load_districts, office_layer, offices_at
@@ -61,10 +62,44 @@ def settle(value: _T) -> _T:
     return value
 
 
-@st.cache_resource(show_spinner=False)
+#: How often (seconds) a process looks whether the directory changed elsewhere (another app process
+#: behind the proxy, the command line): a file stat and one small database query.
+DIRECTORY_CHECK_SECONDS = 30
+# The last directory version this process read (kept when the database cannot be asked).
+_known_version: list[tuple[object, ...] | None] = [None]
+
+
+@st.cache_data(ttl=DIRECTORY_CHECK_SECONDS, show_spinner=False)
+def _directory_version(data_dir: str, corrections_db: str) -> tuple[object, ...] | None:
+    del data_dir, corrections_db  # the cache key; the settings say the same
+    return corrections.directory_version(_settings.load())
+
+
 def get_finder() -> Finder:
-    """The directory (with maintainers' edits and confirmations), index and gazetteer, once per process."""
+    """The directory (with maintainers' edits and confirmations), index and gazetteer.
+
+    Loaded once per process and directory version: a change made in another process shows here within
+    :data:`DIRECTORY_CHECK_SECONDS`.
+    """
+    settings = _settings.load()
+    where = (str(settings.data_dir), settings.corrections_db)
+    version = _directory_version(*where)
+    if version is None:  # the database cannot be asked now: keep what is loaded
+        version = _known_version[0]
+    _known_version[0] = version
+    return _load_finder(*where, version)
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _load_finder(data_dir: str, corrections_db: str, version: tuple[object, ...] | None) -> Finder:
+    del data_dir, corrections_db, version  # the cache key
     return settle(Finder(overlay=corrections.directory_overlay))
+
+
+def reload_directory() -> None:
+    """Load the directory again on the next run (after an edit made in this process)."""
+    _directory_version.clear()
+    _load_finder.clear()
 
 
 @st.cache_resource(show_spinner=False)

@@ -117,7 +117,7 @@ def get_outreach() -> OutreachStore:
 
 def _refresh_app() -> None:
     try:
-        res.get_finder.clear()
+        res.reload_directory()
     except Exception:  # the page works without the main app's resources
         logger.debug("no cached finder to clear", exc_info=True)
 

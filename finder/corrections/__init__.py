@@ -43,6 +43,7 @@ from finder.corrections.models import (
 from finder.corrections.overlay import (
     current_rows,
     directory_overlay,
+    directory_version,
     load_confirmations,
     load_directory,
     offline_position,
@@ -115,6 +116,7 @@ __all__ = [
     "default_database_path",
     "directory_overlay",
     "directory_target",
+    "directory_version",
     "load_confirmations",
     "load_directory",
     "offline_position",

@@ -27,6 +27,7 @@ from finder.gazetteer import OfflineGazetteer
 __all__ = [
     "current_rows",
     "directory_overlay",
+    "directory_version",
     "load_confirmations",
     "load_directory",
     "offline_position",
@@ -126,6 +127,30 @@ def directory_overlay(frame: pd.DataFrame, settings: _settings.Settings) -> pd.D
         return load_directory(settings)
     confirmed = load_confirmations(settings.corrections_db)
     return _with_confirmations(frame, confirmed, _office_confirmations(settings.corrections_db))
+
+
+def directory_version(settings: _settings.Settings) -> tuple[object, ...] | None:
+    """What the shown directory depends on (``offices.csv``'s stat and the latest database change).
+
+    Several app processes each hold the directory in memory; when this value differs from the one a process
+    loaded with, another process (or the command line) changed it. ``None`` when the database exists but
+    cannot be read now: the caller keeps what it has (the public pages must not lose the confirmations).
+    """
+    path = Path(settings.data_dir) / "offices.csv"
+    try:
+        stat = path.stat()
+        file_part: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        file_part = None
+    store = open_existing_store(settings.corrections_db)
+    if store is None:
+        return (file_part, 0)
+    try:
+        return (file_part, store.version())
+    except (SQLAlchemyError, StoreUnavailableError):
+        return None
+    finally:
+        store.dispose()
 
 
 def _office_confirmations(url: str, store: CorrectionStore | None = None) -> dict[str, dt.datetime]:

@@ -605,6 +605,15 @@ class CorrectionStore:
                 for o in session.scalars(select(OfficeOverride))
             }
 
+    def version(self) -> int:
+        """The id of the latest recorded change (0 without any).
+
+        It grows with every edit, confirmation and revert, so a process can tell that another one changed
+        the directory.
+        """
+        with self._read() as session:
+            return session.scalar(select(func.max(ChangeSet.id))) or 0
+
     def counts(self) -> dict[str, int]:
         """Number of suggestions per status and of recorded changes."""
         with self._read() as session:

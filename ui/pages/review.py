@@ -64,9 +64,9 @@ def _show_flash() -> None:
 def _refresh_app() -> None:
     """Make the public pages load the changed directory."""
     try:
-        from ui.resources import get_finder  # noqa: PLC0415 - the app's cached Finder, if there is one
+        from ui.resources import reload_directory  # noqa: PLC0415 - the app's cached Finder, if there is one
 
-        get_finder.clear()
+        reload_directory()
     except Exception:  # the page works without the main app's resources
         logger.debug("no cached finder to clear", exc_info=True)
 
