@@ -137,7 +137,7 @@ def test_required_ui_keys_exist(catalogues: dict[str, dict[str, str]]) -> None:
         "results.responsible_heading", "results.responsible_note", "results.abh_note",
         "results.statewide_heading", "results.no_match", "results.not_found", "results.outside_saxony",
         "results.params_reset", "share.button", "share.copy_link", "share.qr", "print.button",
-        "print.title", "view.map", "view.list", "map.tiles_toggle", "results.german_notice",
+        "print.title", "view.map", "view.list", "map.tiles_label", "results.german_notice",
         "privacy.offline", "privacy.online", "report.button", "about.attribution", "map.legend_title",
         "results.selected", "results.clear_selection",
     }  # fmt: skip
