@@ -8,24 +8,16 @@ your postcode area". Above it, the number is rounded to what the positions suppo
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 
 from finder import i18n
+from finder._values import finite_float
 from finder.distance import EXACT_WITHIN_KM, rounded_km
 
 __all__ = ["distance_label"]
 
 _POSTCODE = re.compile(r"\b(\d{5})\b")
-
-
-def _number(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _origin_postcode(origin_precision: str, origin_label: str) -> str | None:
@@ -60,10 +52,10 @@ def distance_label(
     >>> distance_label({"distance_km": 12.34, "distance_precision_km": 0.1, "same_place": False}, "de")
     '12,3 km'
     """
-    km = _number(office.get("distance_km"))
+    km = finite_float(office.get("distance_km"))
     if km is None:
         return ""
-    uncertainty = _number(office.get("distance_precision_km")) or 0.0
+    uncertainty = finite_float(office.get("distance_precision_km")) or 0.0
     if office.get("same_place") is True or bool(office.get("same_place")) is True:
         postcode = str(office.get("postcode") or "").strip()
         if postcode and postcode == _origin_postcode(origin_precision, origin_label):
