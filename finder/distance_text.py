@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+import numpy as np
+
 from finder import i18n
 from finder._values import finite_float
 from finder.distance import EXACT_WITHIN_KM, rounded_km
@@ -56,7 +58,8 @@ def distance_label(
     if km is None:
         return ""
     uncertainty = finite_float(office.get("distance_precision_km")) or 0.0
-    if office.get("same_place") is True or bool(office.get("same_place")) is True:
+    # Only a real boolean counts: a row without the column (NaN after a concat) is not "the same place".
+    if isinstance(office.get("same_place"), bool | np.bool_) and bool(office.get("same_place")):
         postcode = str(office.get("postcode") or "").strip()
         if postcode and postcode == _origin_postcode(origin_precision, origin_label):
             return i18n.t("distance.in_postcode_area", lang)

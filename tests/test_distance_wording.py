@@ -90,3 +90,14 @@ def test_every_language_has_the_words(lang):
     row = {"distance_km": 0.0, "distance_precision_km": 6.0, "same_place": True, "city": "Chemnitz"}
     assert "Chemnitz" in distance_label(row, lang)
     assert "distance." not in distance_label({"distance_km": 20.0, "distance_precision_km": 6.0}, lang)
+
+
+def test_a_row_without_the_column_is_not_the_same_place():
+    # Rows joined from a table without the precision columns carry NaN there (pandas concat).
+    row = {
+        "distance_km": 2.0,
+        "distance_precision_km": float("nan"),
+        "same_place": float("nan"),
+        "city": "Pirna",
+    }
+    assert distance_label(row, "en") == "2.0 km"
