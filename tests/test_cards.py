@@ -17,8 +17,9 @@ from streamlit.testing.v1 import AppTest
 import ui.resources
 from finder import i18n
 from finder.core import Finder
+from finder.handout import handout_html
 from finder.settings import Settings
-from finder.share import handout_html, office_card, route_links, speech_text, spoken_digits
+from finder.share import office_card, route_links, speech_text, spoken_digits
 from ui.cards import READ_ALOUD_CSS, card_html
 from ui.pages import accessibility
 

@@ -1,4 +1,5 @@
-"""QR codes, office facts and the printable handout (finder.share); the URL state is in test_urlstate.py."""
+"""QR codes, office facts (finder.share) and the printable handout (finder.handout); the URL state is in
+test_urlstate.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import shapely
 
 from finder import i18n
 from finder.core import Place
-from finder.share import handout_html, hours_line, office_card, qr_png, qr_svg, static_map_svg, tel_href
+from finder.handout import handout_html, static_map_svg
+from finder.share import hours_line, office_card, qr_png, qr_svg, tel_href
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -93,7 +95,10 @@ def test_office_card_facts() -> None:
     assert card.osm_url.startswith("https://www.openstreetmap.org/?mlat=51.05000&mlon=13.74000")
     # The route carries the destination only, never the person's place.
     assert card.directions_url == "https://www.openstreetmap.org/directions?route=%3B51.05000%2C13.74000"
-    assert card.route_url == "geo:51.05000,13.74000?q=51.05000%2C13.74000(Migrationsberatung%20%3Cb%3ETest%3C%2Fb%3E)"
+    assert (
+        card.route_url
+        == "geo:51.05000,13.74000?q=51.05000%2C13.74000(Migrationsberatung%20%3Cb%3ETest%3C%2Fb%3E)"
+    )
     assert card.distance_km == pytest.approx(1.234)
     assert card.distance_text == i18n.t("units.km", "en", km="1.2")  # no precision columns: exact
 

@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from finder import i18n, share, urlstate
+from finder import handout, i18n, share, urlstate
 from finder.core import Finder, LocateError, Place
 from finder.map import build_map, map_payload_bytes
 from finder.rules import MAX_AGE, MAX_LIMIT, MAX_QUERY_LENGTH
@@ -351,7 +351,7 @@ def render_map(map_frame: pd.DataFrame, place: Place | None, view: urlstate.View
 def _handout(
     place: Place | None, results: pd.DataFrame, responsible: pd.DataFrame, url: str, lang: str
 ) -> str:
-    return share.handout_html(
+    return handout.handout_html(
         place,
         results,
         url,
