@@ -564,7 +564,18 @@ class CorrectionStore:
                     ChangeSet.action == "confirm", ChangeSet.state == "applied"
                 )
             ).all()
-            reverted = self._reverted_by(session, [r.id for r in rows])
+            return self._newest_per_office(session, rows)
+
+    @classmethod
+    def _newest_per_office(
+        cls, session: Session, rows: Sequence[tuple[int, str, dt.datetime]]
+    ) -> dict[str, dt.datetime]:
+        """The newest time (UTC) per office of ``(change id, office id, naive UTC time)`` rows.
+
+        Rows whose change was reverted do not count (shared by :meth:`confirmations` and the offices' own
+        confirmations, :meth:`finder.outreach.store.OutreachStore.office_confirmations`).
+        """
+        reverted = cls._reverted_by(session, [change_id for change_id, _, _ in rows])
         out: dict[str, dt.datetime] = {}
         for change_id, office_id, at in rows:
             if change_id in reverted:

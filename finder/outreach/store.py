@@ -601,19 +601,11 @@ class OutreachStore:
         """
         with self.store._read() as session:
             rows = session.execute(
-                select(OutreachAnswer.office_id, OutreachAnswer.created_at, ChangeSet.id)
+                select(ChangeSet.id, OutreachAnswer.office_id, OutreachAnswer.created_at)
                 .join(ChangeSet, ChangeSet.id == OutreachAnswer.change_set_id)
                 .where(ChangeSet.state == "applied")
             ).all()
-            reverted = self.store._reverted_by(session, [r[2] for r in rows])
-        out: dict[str, dt.datetime] = {}
-        for office_id, at, change_id in rows:
-            if change_id in reverted:
-                continue
-            when = at.replace(tzinfo=dt.UTC)
-            if office_id not in out or when > out[office_id]:
-                out[office_id] = when
-        return out
+            return self.store._newest_per_office(session, rows)
 
 
 def notes_line(item: AnswerView) -> str:
