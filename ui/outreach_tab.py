@@ -8,7 +8,6 @@ accepting) and revoke a link. Everything an office typed is shown as plain text 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,8 +19,6 @@ from finder import settings as _settings
 from finder.outreach.plan import status_tables
 from finder.outreach.store import OutreachStore, notes_line
 from ui.safe_text import md
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["render_outreach_tab"]
 
@@ -103,14 +100,9 @@ def _answers(
         accept = st.form_submit_button(t("review.outreach.accept"), disabled=not current)
         reject = st.form_submit_button(t("review.reject"))
     if accept:
-        changes = dict(values)
+        changes = corrections.with_new_position(current, values, _settings.load().data_dir)
         try:
-            moved = corrections.position_after(current, changes, _settings.load().data_dir)
-        except Exception:  # no gazetteer data: keep the old point
-            logger.warning("cannot place the new address offline", exc_info=True)
-            moved = {}
-        try:
-            change = outreach.accept(chosen, editor, by=user, changes={**changes, **moved})
+            change = outreach.accept(chosen, editor, by=user, changes=changes)
         except corrections.CorrectionError as exc:
             st.error(t("review.not_saved"))
             st.text(str(exc))

@@ -48,6 +48,7 @@ from finder.corrections.overlay import (
     load_directory,
     offline_position,
     position_after,
+    with_new_position,
 )
 from finder.corrections.store import (
     CLIENT_LIMITS,
@@ -126,4 +127,5 @@ __all__ = [
     "printable",
     "read_rows",
     "safe_url",
+    "with_new_position",
 ]

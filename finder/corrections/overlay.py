@@ -32,6 +32,7 @@ __all__ = [
     "load_directory",
     "offline_position",
     "position_after",
+    "with_new_position",
 ]
 
 #: Columns of the address: a change of one of them moves the office on the map.
@@ -219,3 +220,18 @@ def position_after(
         return {}
     placed = offline_position({**current, **changes}, data_dir)
     return {k: v for k, v in placed.items() if current.get(k, "") != v}
+
+
+def with_new_position(
+    current: Mapping[str, str], changes: Mapping[str, str], data_dir: str | os.PathLike[str] | None = None
+) -> dict[str, str]:
+    """``changes`` plus the new map point of :func:`position_after`, for an edit a maintainer accepts.
+
+    Without gazetteer data (or any other failure to place the address) the old point stays, which the
+    maintainer can set by hand; the failure is logged.
+    """
+    try:
+        return {**changes, **position_after(current, changes, data_dir)}
+    except Exception:  # no gazetteer data: keep the old point
+        logger.warning("cannot place the new address offline", exc_info=True)
+        return dict(changes)

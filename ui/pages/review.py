@@ -151,12 +151,8 @@ def _prefill(suggestion: corrections.SuggestionView, column: str, current: Mappi
 
 
 def _with_position(current: Mapping[str, str], changes: dict[str, str]) -> dict[str, str]:
-    """``changes`` and the new map point after an address change (corrections.position_after)."""
-    try:
-        return {**changes, **corrections.position_after(current, changes, _settings.load().data_dir)}
-    except Exception:  # no gazetteer data: keep the old point, the maintainer can set it
-        logger.warning("cannot place the new address offline", exc_info=True)
-        return changes
+    """``changes`` and the new map point after an address change (corrections.with_new_position)."""
+    return corrections.with_new_position(current, changes, _settings.load().data_dir)
 
 
 def _suggestions(
