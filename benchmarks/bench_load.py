@@ -32,13 +32,11 @@ import contextlib
 import dataclasses
 import ipaddress
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -53,6 +51,9 @@ from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # browser_helpers.app_process, deploy_helpers.running_stack
+
+from browser_helpers import app_process  # noqa: E402
 
 from finder import i18n  # noqa: E402
 from finder.vocab import TOPICS  # noqa: E402
@@ -264,56 +265,20 @@ class Target:
     direct: list[str] = dataclasses.field(default_factory=list)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    msg = f"{url} did not answer /_stcore/health within {seconds:.0f} s"
-    raise RuntimeError(msg)
-
-
 @contextlib.contextmanager
 def one_process(folder: Path) -> Iterator[Target]:
     """``streamlit run app.py`` on a free port of 127.0.0.1, as ``make run`` starts it."""
-    port = _free_port()
-    log = (folder / "streamlit.log").open("w")
     # PYTHONPATH: this checkout's code even where another one is installed (pip install -e).
-    env = {**os.environ, "FINDER_CACHE_DIR": str(folder / "cache"), "PYTHONPATH": str(REPO)}
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.address", "127.0.0.1",
-        "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        # as the processes of deploy/ run: nobody edits a running deployment's code
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, 90)
+    # --server.fileWatcherType none: as the processes of deploy/ run: nobody edits a running deployment's code
+    with app_process(
+        folder, {"PYTHONPATH": str(REPO)}, ["--server.fileWatcherType", "none"], timeout_s=90
+    ) as (url, proc):
         yield Target(url, [proc.pid], "1 process (streamlit run)", [url])
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @contextlib.contextmanager
 def nginx_stack(folder: Path, processes: int) -> Iterator[Target]:
     """nginx in front of ``processes`` app processes: the deployment of ``deploy/`` (``make serve``)."""
-    sys.path.insert(0, str(REPO / "tests"))
     from deploy_helpers import running_stack  # noqa: PLC0415 - only this mode needs it (and nginx)
 
     with running_stack(folder, processes=processes, env={"PYTHONPATH": str(REPO)}) as stack:

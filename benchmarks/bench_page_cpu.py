@@ -2,7 +2,7 @@
 
 Run from the repository root: ``python benchmarks/bench_page_cpu.py [--views N] [--against REV]``.
 
-The app runs as a real ``streamlit run app.py`` on 127.0.0.1 (as in ``tests/browser_helpers.running_app``).
+The app runs as a real ``streamlit run app.py`` on 127.0.0.1 (as in ``tests/browser_helpers.app_process``).
 Each page view is a fresh headless Chromium context (no cache, no session) that opens a search for Leipzig
 with a topic (``/?lang=de&q=Leipzig&topic=asylum``) and waits for the results and the map's markers. The
 server process's CPU seconds (user + system, children included, from ``psutil``) are read before the view
@@ -25,13 +25,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,54 +41,24 @@ SEARCH_PATH = "/?lang=de&q=Leipzig&topic=asylum"
 LANDING_PATH = "/?lang=de"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 CHROMIUM = "/usr/bin/chromium"
+sys.path.insert(0, str(REPO / "tests"))
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from browser_helpers import AppDidNotStart, app_process  # noqa: E402
 
 
 @contextlib.contextmanager
 def running_app(repo: Path, folder: Path) -> Iterator[tuple[str, psutil.Process]]:
     """Start ``streamlit run app.py`` of ``repo`` on a free 127.0.0.1 port; yield its URL and process."""
-    port = _free_port()
     env = {
-        **os.environ,
         "PYTHONPATH": str(repo),
         "FINDER_DATA_DIR": str(repo / "data"),
-        "FINDER_CACHE_DIR": str(folder / "cache"),
         "FINDER_CORRECTIONS_DB": str(folder / "corrections.sqlite"),
     }
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(repo / "app.py"),
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    log = (folder / "streamlit.log").open("w")
-    proc = subprocess.Popen(cmd, cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit(
-                        f"the app in {repo} did not start; see {folder / 'streamlit.log'}"
-                    ) from None
-                time.sleep(0.3)
-        yield url, psutil.Process(proc.pid)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        with app_process(folder, env, repo=repo, timeout_s=90) as (url, proc):
+            yield url, psutil.Process(proc.pid)
+    except AppDidNotStart:
+        raise SystemExit(f"the app in {repo} did not start; see {folder / 'streamlit.log'}") from None
 
 
 def cpu_seconds(process: psutil.Process) -> float:

@@ -8,8 +8,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,41 +27,75 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def running_app(folder: Path, env: dict[str, str] | None = None, args: Sequence[str] = ()) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on a free local port (log and caches in ``folder``); yield its URL.
+class AppDidNotStart(RuntimeError):
+    """The app process exited, or did not answer ``/_stcore/health`` in time."""
 
-    ``env`` adds environment variables (e.g. ``FINDER_DATA_DIR``), ``args`` Streamlit options.
+
+def wait_healthy(url: str, proc: subprocess.Popen, seconds: float, log: Path) -> None:
+    """Wait until ``url`` answers ``/_stcore/health``; :class:`AppDidNotStart` if ``proc`` exits first or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                msg = f"the app did not start (log {log}):\n{log.read_text()[-3000:]}"
+                raise AppDidNotStart(msg) from None
+            time.sleep(0.3)
+
+
+@contextmanager
+def app_process(
+    folder: Path,
+    env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
+    *,
+    repo: Path = REPO,
+    timeout_s: float = 60,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run ``streamlit run app.py`` of ``repo`` on a free local port; yield its URL and process once healthy.
+
+    The log goes to ``folder / "streamlit.log"``, the caches to ``folder / "cache"``; ``env`` adds environment
+    variables (e.g. ``FINDER_DATA_DIR``), ``args`` Streamlit options. Shared by the browser tests and the
+    benchmarks; :class:`AppDidNotStart` when it does not come up within ``timeout_s``.
     """
     port = _free_port()
     log = folder / "streamlit.log"
     env = {**os.environ, "FINDER_CACHE_DIR": str(folder / "cache"), **(env or {})}
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(repo / "app.py"),
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", *args,
     ]  # fmt: skip
     with log.open("w") as fh:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(cmd, cwd=repo, stdout=fh, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail(f"the app did not start:\n{log.read_text()[-3000:]}")
-        yield url
+        wait_healthy(url, proc, timeout_s, log)
+        yield url, proc
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def running_app(folder: Path, env: dict[str, str] | None = None, args: Sequence[str] = ()) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free local port (log and caches in ``folder``); yield its URL.
+
+    ``env`` adds environment variables (e.g. ``FINDER_DATA_DIR``), ``args`` Streamlit options; a test fails
+    when the app does not start (:func:`app_process`).
+    """
+    with ExitStack() as stack:
+        try:
+            url, _ = stack.enter_context(app_process(folder, env, args))
+        except AppDidNotStart as exc:
+            pytest.fail(str(exc))
+        yield url
 
 
 class RecordingPage:
