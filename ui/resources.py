@@ -312,6 +312,14 @@ def language_selector(lang: str) -> str:
     )
 
 
+def page_heading(title: str, lang: str) -> None:
+    """The page's title with the language selector to its right."""
+    head = st.columns([3, 1], vertical_alignment="bottom")
+    head[0].title(title)
+    with head[1]:
+        language_selector(lang)
+
+
 # --------------------------------------------------------------------------------------------------
 # "Use my location": a tiny inline component (Streamlit's components v2: the script is sent by our own
 # server with the page, no extra package and no CDN). The browser asks the person for permission; the

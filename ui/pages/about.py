@@ -48,10 +48,7 @@ def main() -> None:
     finder = res.get_finder()
     lang = res.current_lang()
     res.page_style(lang)
-    head = st.columns([3, 1], vertical_alignment="bottom")
-    head[0].title(t("about.title"))
-    with head[1]:
-        res.language_selector(lang)
+    res.page_heading(t("about.title"), lang)
 
     st.header(t("about.what_heading"))
     st.markdown(res.esc(t("about.what_text")))

@@ -48,10 +48,7 @@ def main() -> None:
     """Draw the page."""
     lang = res.current_lang()
     res.page_style(lang)
-    head = st.columns([3, 1], vertical_alignment="bottom")
-    head[0].title(t("accessibility.title"))
-    with head[1]:
-        res.language_selector(lang)
+    res.page_heading(t("accessibility.title"), lang)
     st.markdown(md(t("accessibility.intro")))
 
     st.header(t("accessibility.status_heading"))
