@@ -47,6 +47,15 @@ OFFICES = [
 _databases = iter(range(1, 1000))
 
 
+def _geodata_folder(tmp_path: Path) -> Path:
+    """``tmp_path / "data"`` with the embedded geodata linked in (offices.csv is the caller's)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in GEODATA:
+        (data / name).symlink_to(REPO / "data" / name)
+    return data
+
+
 @pytest.fixture(scope="module")
 def pg() -> Iterator:
     """This module's own PostgreSQL server (the tests stop and start it)."""
@@ -62,10 +71,7 @@ def pg() -> Iterator:
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch) -> Path:
     """A data folder with a small ``offices.csv`` and the embedded geodata; settings point at it."""
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in GEODATA:
-        (data / name).symlink_to(REPO / "data" / name)
+    data = _geodata_folder(tmp_path)
     make_offices_csv(data, OFFICES)
     monkeypatch.setenv("FINDER_DATA_DIR", str(data))
     monkeypatch.setenv("FINDER_CORRECTIONS_TARGET", "csv")
@@ -267,10 +273,7 @@ def _fsync_full(fd: int) -> None:
 @pytest.fixture
 def full_copy(tmp_path, monkeypatch) -> Path:
     """A copy of the real ``data/`` (offices.csv a file of its own), the corrections in SQLite elsewhere."""
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in GEODATA:
-        (data / name).symlink_to(REPO / "data" / name)
+    data = _geodata_folder(tmp_path)
     shutil.copyfile(REPO / "data" / "offices.csv", data / "offices.csv")
     monkeypatch.setenv("FINDER_DATA_DIR", str(data))
     monkeypatch.setenv("FINDER_CORRECTIONS_DB", str(tmp_path / "db" / "corrections.sqlite"))
