@@ -16,6 +16,10 @@ summed by kind (Streamlit's own front end, which any Streamlit app sends and the
 vendor scripts; our map layers; the WebSocket messages, which carry the page and the map's HTML), so the
 payload of the map itself can be stated in KB.
 
+With ``--stack`` the views go through ``deploy/``'s nginx in front of one app process (as in production,
+nginx serves Streamlit's front end and the static files): the app process's CPU and nginx's (master and
+workers) are printed apart.
+
 With ``--against REV`` the same views run against a temporary ``git worktree`` of that revision (e.g.
 ``b43d852``, before the map layers became static files), and the ratio is printed. Not run in CI.
 """
@@ -41,9 +45,10 @@ SEARCH_PATH = "/?lang=de&q=Leipzig&topic=asylum"
 LANDING_PATH = "/?lang=de"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 CHROMIUM = "/usr/bin/chromium"
-sys.path.insert(0, str(REPO / "tests"))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from browser_helpers import AppDidNotStart, app_process  # noqa: E402
+from deploy_helpers import running_stack  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -61,13 +66,30 @@ def running_app(repo: Path, folder: Path) -> Iterator[tuple[str, psutil.Process]
         raise SystemExit(f"the app in {repo} did not start; see {folder / 'streamlit.log'}") from None
 
 
-def cpu_seconds(process: psutil.Process) -> float:
-    """User + system CPU seconds of the process and its children."""
-    times = process.cpu_times()
-    return times.user + times.system + times.children_user + times.children_system
+@contextlib.contextmanager
+def running_behind_nginx(
+    repo: Path, folder: Path
+) -> Iterator[tuple[str, psutil.Process, list[psutil.Process]]]:
+    """Start ``deploy/``'s nginx in front of one app process of ``repo``; yield the URL, the app process and
+    nginx's processes (master and workers)."""
+    env = {"PYTHONPATH": str(repo), "FINDER_DATA_DIR": str(repo / "data")}
+    with running_stack(folder, processes=1, env=env) as stack:
+        master = psutil.Process(stack.nginx_pid())
+        yield stack.url, psutil.Process(stack.app_pids()[0]), [master, *master.children(recursive=True)]
 
 
-def wait_idle(process: psutil.Process, *, quiet_s: float = 0.15, settle_s: float = 0.6) -> float:
+def cpu_seconds(process: psutil.Process | list[psutil.Process]) -> float:
+    """User + system CPU seconds of the process(es) and their finished children."""
+    total = 0.0
+    for one in process if isinstance(process, list) else [process]:
+        times = one.cpu_times()
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def wait_idle(
+    process: psutil.Process | list[psutil.Process], *, quiet_s: float = 0.15, settle_s: float = 0.6
+) -> float:
     """Wait until the server has used (almost) no CPU for ``settle_s``; return its CPU seconds then."""
     last = cpu_seconds(process)
     still = 0.0
@@ -88,7 +110,14 @@ def wait_for_view(page) -> None:
 
 
 def page_views(
-    browser, url: str, process: psutil.Process, views: int, *, warmup: int = 2, cached: bool = False
+    browser,
+    url: str,
+    process: psutil.Process,
+    views: int,
+    *,
+    warmup: int = 2,
+    cached: bool = False,
+    proxy: list[psutil.Process] | None = None,
 ) -> list[float]:
     """CPU seconds per page view (after ``warmup`` uncounted views).
 
@@ -97,9 +126,11 @@ def page_views(
     proxy that serves the static files); otherwise every view is a first visit that downloads them all.
     """
     costs = []
+    proxy_costs = PROXY_CPU.setdefault(cached, [])
     shared = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE") if cached else None
     for i in range(warmup + views):
         before = wait_idle(process)
+        proxy_before = cpu_seconds(proxy) if proxy else 0.0
         context = shared or browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
         page = context.new_page()
         page.goto(url + SEARCH_PATH, wait_until="domcontentloaded")
@@ -110,6 +141,8 @@ def page_views(
         after = wait_idle(process)
         if i >= warmup:
             costs.append(after - before)
+            if proxy:
+                proxy_costs.append(cpu_seconds(proxy) - proxy_before)
     if shared is not None:
         shared.close()
     return costs
@@ -160,17 +193,25 @@ def landing_payload(browser, url: str) -> dict[str, int]:
     return sizes
 
 
-def measure(repo: Path, views: int) -> tuple[list[float], list[float], dict[str, int]]:
+#: nginx's CPU seconds per counted view (``--stack``), by ``cached``.
+PROXY_CPU: dict[bool, list[float]] = {}
+
+
+def measure(
+    repo: Path, views: int, *, stack: bool = False
+) -> tuple[list[float], list[float], dict[str, int]]:
     """Per-view CPU seconds (first visits, then with a warm browser cache) and the landing payload."""
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        running_app(repo, Path(tmp)) as (url, process),
-        sync_playwright() as pw,
-    ):
+    with contextlib.ExitStack() as stack_of:
+        tmp = Path(stack_of.enter_context(tempfile.TemporaryDirectory()))
+        if stack:
+            url, process, proxy = stack_of.enter_context(running_behind_nginx(repo, tmp))
+        else:
+            (url, process), proxy = stack_of.enter_context(running_app(repo, tmp)), None
+        pw = stack_of.enter_context(sync_playwright())
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:
-            costs = page_views(browser, url, process, views)
-            cached = page_views(browser, url, process, views, cached=True)
+            costs = page_views(browser, url, process, views, proxy=proxy)
+            cached = page_views(browser, url, process, views, cached=True, proxy=proxy)
             payload = landing_payload(browser, url)
         finally:
             browser.close()
@@ -199,9 +240,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--views", type=int, default=20, help="counted page views (default 20)")
     parser.add_argument("--against", help="a git revision to compare with (run in a temporary worktree)")
+    parser.add_argument("--stack", action="store_true", help="through deploy/'s nginx and one app process")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; views: {args.views}; page: {SEARCH_PATH}")
-    ours = _report("this tree", *measure(REPO, args.views))
+    ours = _report(
+        "this tree" + (" behind nginx" if args.stack else ""), *measure(REPO, args.views, stack=args.stack)
+    )
+    for cached, costs in PROXY_CPU.items():
+        if costs:
+            kind = "browser cache warm" if cached else "first visit"
+            print(
+                f"nginx (master + workers) CPU per page view ({kind}), median: {statistics.median(costs):.3f} s"
+            )
     if args.against:
         with tempfile.TemporaryDirectory() as tmp:
             worktree = Path(tmp) / "old"
