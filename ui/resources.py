@@ -312,10 +312,12 @@ def language_selector(lang: str) -> str:
     )
 
 
-def page_heading(title: str, lang: str) -> None:
-    """The page's title with the language selector to its right."""
+def page_heading(title: str, lang: str, caption: str = "") -> None:
+    """The page's title (and a caption under it) with the language selector to its right."""
     head = st.columns([3, 1], vertical_alignment="bottom")
     head[0].title(title)
+    if caption:
+        head[0].caption(caption)
     with head[1]:
         language_selector(lang)
 

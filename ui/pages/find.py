@@ -545,11 +545,7 @@ def main() -> None:
         )
     res.page_style(lang, selected_css)
 
-    head = st.columns([3, 1], vertical_alignment="bottom")
-    head[0].title(t("app.title"))
-    head[0].caption(t("app.subtitle"))
-    with head[1]:
-        res.language_selector(lang)
+    res.page_heading(t("app.title"), lang, caption=t("app.subtitle"))
     view = _notices(view, finder)
     if lang != "de":
         st.caption(f"ℹ️ {t('results.german_notice')}")
