@@ -68,6 +68,7 @@ bench:
 	$(PYTHON) benchmarks/bench_import.py
 	$(PYTHON) benchmarks/bench_language_reach.py
 	$(PYTHON) benchmarks/bench_page_cpu.py
+	$(PYTHON) benchmarks/bench_outreach.py
 
 # Concurrent visitors (1, 10, 25, 50) against one app process, then against nginx + 2 processes (deploy/):
 # several minutes, and it uses both cores.
