@@ -35,6 +35,7 @@ from pathlib import Path
 import jinja2
 from supervisor.xmlrpc import SupervisorTransport
 
+from deploy.precompress import precompress_front_ends
 from finder.assets import AssetError, install_static_assets
 from finder.settings import Settings
 
@@ -258,6 +259,7 @@ def site_config(
     app_static: Path = REPO / "static",
     ssl_certificate: Path | None = None,
     ssl_certificate_key: Path | None = None,
+    precompressed_dir: Path | None = None,
 ) -> str:
     """The ``http``-level nginx configuration: maps, upstream, server (see the template).
 
@@ -281,6 +283,10 @@ def site_config(
         The app's ``static/`` folder.
     ssl_certificate, ssl_certificate_key
         Certificate (chain) and key for ``listen 443 ssl``.
+    precompressed_dir
+        A folder filled by :func:`deploy.precompress.precompress_front_ends`: serve Streamlit's front end and
+        the components from there with ``gzip_static`` instead of compressing them for every visitor.
+        None: from the installed packages, compressed on the fly.
     """
     if not app_ports:
         msg = "at least one app process is needed"
@@ -302,9 +308,16 @@ def site_config(
             max_fails=MAX_FAILS,
             csp=content_security_policy(tile_origins, hashes),
             component_csp=content_security_policy(tile_origins, hashes, component=True),
-            streamlit_static=static / "static",
+            streamlit_static=(
+                static / "static" if precompressed_dir is None else precompressed_dir / "streamlit"
+            ),
             app_static=app_static,
-            components=component_dirs(),
+            components=(
+                component_dirs()
+                if precompressed_dir is None
+                else {name: precompressed_dir / "component" / name for name in component_dirs()}
+            ),
+            gzip_static=precompressed_dir is not None,
             ssl_certificate=ssl_certificate,
             ssl_certificate_key=ssl_certificate_key,
         )
@@ -322,6 +335,8 @@ def render(config: StackConfig) -> Path:
         raise StackError(msg)
     brotli = BROTLI_MODULE.exists()
     env = _environment()
+    # nginx would otherwise compress Streamlit's ~5 MB front end again for every first visit.
+    precompress_front_ends(streamlit_static_dir() / "static", component_dirs(), run / "precompressed")
     (run / "beratungsfinder-site.conf").write_text(
         site_config(
             config.app_ports,
@@ -329,6 +344,7 @@ def render(config: StackConfig) -> Path:
             tile_origins=config.tile_origins,
             access_log=str(run / "logs" / "nginx-access.log"),
             brotli=brotli,
+            precompressed_dir=run / "precompressed",
         ),
         encoding="utf-8",
     )

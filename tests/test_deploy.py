@@ -138,6 +138,13 @@ def test_cache_headers_and_compression(stack):
     plain = get(f"{stack.url}/{bundle}")[2]
     assert gzip.decompress(body) == plain
     assert len(body) < len(plain) / 2
+    # sent from the copy compressed when the configuration was rendered, not compressed again per visitor
+    # (nginx's ETag is "<mtime>-<length>" in hex of the file it sends)
+    copy = stack.config.run_dir / "precompressed" / "streamlit" / bundle.removeprefix("static/")
+    copy = copy.with_name(copy.name + ".gz")
+    assert body == copy.read_bytes()
+    assert int(headers["content-length"]) == copy.stat().st_size
+    assert headers["etag"].strip('"').split("-")[1] == f"{copy.stat().st_size:x}"
     # vendor files live in a folder named by their version: they never change under one URL
     vendor = get(f"{stack.url}/app/static/vendor/leaflet-1.9.3/leaflet.css", {"Accept-Encoding": "gzip"})[1]
     assert vendor["cache-control"] == "public, max-age=31536000, immutable"
